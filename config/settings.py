@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -150,7 +151,13 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SILENCED_SYSTEM_CHECKS = [] if SECURE_SSL_REDIRECT else ["security.W008"]
+# Load balancers probe /healthz over plain HTTP, behind or beside the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# W008 nags about the redirect the proxy does for us; W021 about HSTS preloading, a
+# hard-to-undo commitment an operator opts into with DJANGO_SECURE_HSTS_PRELOAD.
+SILENCED_SYSTEM_CHECKS = ([] if SECURE_SSL_REDIRECT else ["security.W008"]) + (
+    [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+)
 
 LOGGING = {
     "version": 1,

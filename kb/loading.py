@@ -89,7 +89,7 @@ def _same_fields(existing, incoming):
     return all(
         getattr(existing, field.attname) == getattr(incoming, field.attname)
         for field in type(incoming)._meta.concrete_fields
-        if not field.primary_key
+        if not field.primary_key and field.name != "search_text"
     )
 
 

@@ -22,6 +22,18 @@ class SlugQuerySet(models.QuerySet):
 SlugManager = models.Manager.from_queryset(SlugQuerySet)
 
 
+class Searchable(models.Model):
+    """A record found by `?search=`: `search_text` gathers its names, other names, quotes and text.
+
+    kb.search keeps it current when the record or anything it gathers changes.
+    """
+
+    search_text = models.TextField(blank=True, editable=False, default="")
+
+    class Meta:
+        abstract = True
+
+
 class SlugNaturalKey:
     """Records are known by their public slug, in fixtures and URLs alike."""
 
@@ -66,10 +78,10 @@ class SourceKind(models.TextChoices):
     BLOG_POST = "blog_post", "Blog post"
 
 
-class Source(SlugNaturalKey, models.Model):
+class Source(SlugNaturalKey, Searchable):
     slug = models.SlugField(max_length=120, unique=True)
-    title = models.CharField(max_length=300)
-    publisher = models.CharField(max_length=200)
+    title = models.CharField(max_length=300, blank=True, help_text="Empty when the document carries no headline.")
+    publisher = models.CharField(max_length=200, blank=True, help_text="Empty when the document does not name one.")
     authors = models.JSONField(default=list, blank=True, help_text="Names of the authors, as the source gives them.")
     kind = models.CharField(max_length=20, choices=SourceKind.choices)
     published_on = models.DateField(null=True, blank=True)
@@ -104,7 +116,7 @@ class Source(SlugNaturalKey, models.Model):
         ]
 
     def __str__(self):
-        return self.title
+        return self.title or f"[untitled] {self.publisher or self.slug}"
 
     @property
     def evidence_end(self):
@@ -124,7 +136,7 @@ class JurisdictionKind(models.TextChoices):
     CITY = "city", "City"
 
 
-class Jurisdiction(SlugNaturalKey, models.Model):
+class Jurisdiction(SlugNaturalKey, Searchable):
     slug = models.SlugField(max_length=120, unique=True)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=JurisdictionKind.choices)
@@ -171,7 +183,7 @@ class OrganizationKind(models.TextChoices):
     INFORMAL_GROUP = "informal_group", "Informal group (unnamed in the sources)"
 
 
-class Organization(SlugNaturalKey, models.Model):
+class Organization(SlugNaturalKey, Searchable):
     slug = models.SlugField(max_length=120, unique=True)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=OrganizationKind.choices)
@@ -195,7 +207,7 @@ class Organization(SlugNaturalKey, models.Model):
         return self.name
 
 
-class Official(SlugNaturalKey, models.Model):
+class Official(SlugNaturalKey, Searchable):
     """A person who acts for a jurisdiction or an organization (an advocate counts)."""
 
     slug = models.SlugField(max_length=120, unique=True)
@@ -224,7 +236,7 @@ class Official(SlugNaturalKey, models.Model):
         return self.name
 
 
-class Program(SlugNaturalKey, models.Model):
+class Program(SlugNaturalKey, Searchable):
     slug = models.SlugField(max_length=120, unique=True)
     name = models.CharField(max_length=200)
     agency = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="programs")
@@ -383,7 +395,7 @@ def _same_holder_as_outer():
     return condition
 
 
-class Position(SlugNaturalKey, models.Model):
+class Position(SlugNaturalKey, Searchable):
     """A stance taken on a program by an official, a jurisdiction or an organization, at a date."""
 
     slug = models.SlugField(max_length=160, unique=True)
