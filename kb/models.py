@@ -7,8 +7,9 @@ identity) is backed by one or more `Citation`s: a verbatim quote at known offset
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Length
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce, Length
+from django.db.models.lookups import Exact
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 slug_is_well_formed = Q(slug__regex=SLUG_PATTERN)
@@ -370,8 +371,9 @@ class PositionQuerySet(SlugQuerySet):
     def as_of(self, day):
         """For each holder and program, the latest position dated on or before `day`.
 
-        A holder is the (official, jurisdiction, organization) that takes the stance. Two
-        positions of one holder on the same latest date (disagreeing versions) are both kept.
+        The holder is the jurisdiction and/or organization that takes the stance, or the official
+        alone when neither is named: Massachusetts' stance is the state's, whoever voices it.
+        Positions of one holder on the same latest date (disagreeing versions) are all kept.
         """
         superseded = Position.objects.filter(
             _same_holder_as_outer(),
@@ -382,17 +384,17 @@ class PositionQuerySet(SlugQuerySet):
         return self.filter(date__lte=day).exclude(models.Exists(superseded))
 
 
-def _same_holder_as_outer():
-    """Q matching positions whose holder (official, jurisdiction, organization) equals the outer row's.
+def _same_as_outer(field):
+    """NULL-safe equality of `field` with the outer query's (ids are positive, so 0 stands for NULL)."""
+    return Exact(Coalesce(field, Value(0)), Coalesce(models.OuterRef(field), Value(0)))
 
-    NULL-safe: two empty holder fields count as the same.
-    """
-    condition = Q()
-    for field in ("official_id", "jurisdiction_id", "organization_id"):
-        condition &= Q(**{field: models.OuterRef(field)}) | (
-            Q(**{f"{field}__isnull": True}) & Q(**{f"{field}__isnull": models.OuterRef(f"{field}__isnull")})
-        )
-    return condition
+
+def _same_holder_as_outer():
+    return (
+        Q(_same_as_outer("jurisdiction_id"))
+        & Q(_same_as_outer("organization_id"))
+        & (Q(_same_as_outer("official_id")) | Q(jurisdiction_id__isnull=False) | Q(organization_id__isnull=False))
+    )
 
 
 class Position(SlugNaturalKey, Searchable):

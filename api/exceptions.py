@@ -1,0 +1,101 @@
+"""One error body for every failure: {"status", "code", "detail", "errors"}.
+
+`errors` maps each offending field or query parameter to its messages, so a client can tell
+exactly what to fix. Database refusals (a constraint, a protected delete) are client errors.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+NON_FIELD = "non_field_errors"
+
+
+def _flatten(detail):
+    """DRF error details as {field: [message, ...]}; nested fields are joined with dots."""
+    if isinstance(detail, dict):
+        errors = {}
+        for field, value in detail.items():
+            for subfield, messages in _flatten(value).items():
+                errors[f"{field}.{subfield}" if subfield != NON_FIELD else str(field)] = messages
+        return errors
+    if isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            return {NON_FIELD: [str(item) for item in detail]}
+        errors = {}
+        for index, item in enumerate(detail):
+            for subfield, messages in _flatten(item).items():
+                key = str(index) if subfield == NON_FIELD else f"{index}.{subfield}"
+                errors.setdefault(key, []).extend(messages)
+        return errors
+    return {NON_FIELD: [str(detail)]}
+
+
+def error_response(status_code, code, detail, errors=None, headers=None):
+    body = {"status": status_code, "code": code, "detail": detail, "errors": errors or {}}
+    return Response(body, status=status_code, headers=headers)
+
+
+def _protected_detail(error):
+    blocking = error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
+    labels = sorted({obj._meta.verbose_name_plural for obj in blocking})
+    return f"It cannot be deleted while {len(blocking)} record(s) refer to it ({', '.join(labels)}). Remove or re-point those first."
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        return error_response(status.HTTP_409_CONFLICT, "protected", _protected_detail(exc))
+    if isinstance(exc, IntegrityError):
+        return error_response(
+            status.HTTP_409_CONFLICT, "conflict", f"The change breaks a rule of the knowledge base: {exc}".strip()
+        )
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a server error: Django's handler500 answers, in JSON
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        names = ", ".join(sorted(errors))
+        return error_response(
+            response.status_code, "invalid", f"Invalid input: {names}.", errors, headers=_headers(response)
+        )
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
+    return error_response(response.status_code, code, detail, headers=_headers(response))
+
+
+def _headers(response):
+    return {name: value for name, value in response.items() if name in ("WWW-Authenticate", "Retry-After", "Allow")}
+
+
+def _plain_error(status_code, code, detail):
+    from django.http import JsonResponse
+
+    return JsonResponse({"status": status_code, "code": code, "detail": detail, "errors": {}}, status=status_code)
+
+
+def page_not_found(request, exception=None):
+    return _plain_error(404, "not_found", f"Nothing here: {request.path}. The API starts at /api/v1/.")
+
+
+def server_error(request):
+    return _plain_error(500, "server_error", "Something went wrong on our side; it has been logged.")
+
+
+def bad_request(request, exception=None):
+    return _plain_error(400, "bad_request", "The request could not be understood.")
+
+
+def permission_denied(request, exception=None):
+    return _plain_error(403, "permission_denied", "You do not have permission to do this.")

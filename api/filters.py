@@ -1,0 +1,226 @@
+"""One FilterSet per resource. Every filter carries the help text the OpenAPI schema shows."""
+
+import django_filters as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from kb.models import (
+    DatePrecision,
+    Jurisdiction,
+    JurisdictionKind,
+    Official,
+    Organization,
+    OrganizationKind,
+    Position,
+    Program,
+    Source,
+    SourceKind,
+    Stance,
+)
+from kb.search import MAX_SEARCH_WORDS, search
+
+SEARCH_HELP = (
+    "Free-text search: every word must start a word of the record's {fields} "
+    f"(case-insensitive; at most {MAX_SEARCH_WORDS} words are used). "
+    "PostgreSQL answers with full-text search; other databases with an equivalent match."
+)
+
+
+DATE_ERRORS = {"invalid": "Enter a real date written YYYY-MM-DD."}
+
+
+def unknown_slug_errors(queryset):
+    noun = queryset.model._meta.verbose_name
+    return {"invalid_choice": f"No {noun} has the slug '%(value)s'."}
+
+
+def choice_errors(choices):
+    return {"invalid_choice": f"'%(value)s' is not accepted; choose from: {', '.join(choices.values)}."}
+
+
+def slug_filter(queryset, help_text, **kwargs):
+    return filters.ModelChoiceFilter(
+        queryset=queryset,
+        to_field_name="slug",
+        help_text=help_text,
+        error_messages=unknown_slug_errors(queryset),
+        **kwargs,
+    )
+
+
+def choice_filter(choices, help_text, multiple=False):
+    filter_class = filters.MultipleChoiceFilter if multiple else filters.ChoiceFilter
+    return filter_class(choices=choices.choices, help_text=help_text, error_messages=choice_errors(choices))
+
+
+def date_filter(help_text, **kwargs):
+    return filters.DateFilter(help_text=help_text, error_messages=DATE_ERRORS, **kwargs)
+
+
+class TotalOrderingFilter(filters.OrderingFilter):
+    """Client-chosen order, then the primary key, so pages never overlap or skip a record."""
+
+    def filter(self, queryset, value):
+        queryset = super().filter(queryset, value)
+        return queryset.order_by(*queryset.query.order_by, "pk") if value else queryset
+
+
+def ordering_filter(fields, default_help):
+    return TotalOrderingFilter(
+        fields=fields,
+        help_text=(
+            f"Sort by {', '.join(name for _, name in fields)}; prefix with '-' for descending order; "
+            f"several fields separated by commas. Default: {default_help}."
+        ),
+    )
+
+
+def search_filter(fields):
+    return filters.CharFilter(method="filter_search", max_length=500, help_text=SEARCH_HELP.format(fields=fields))
+
+
+class SearchFilterSet(filters.FilterSet):
+    def filter_search(self, queryset, name, value):
+        return search(queryset, value)
+
+
+class PositionFilterSet(SearchFilterSet):
+    search = search_filter("summary, date wording, note, holder names and other names, and citation quotes")
+
+    program = slug_filter(Program.objects.all(), "Only positions on this program (slug).")
+    jurisdiction = slug_filter(
+        Jurisdiction.objects.all(),
+        method="filter_jurisdiction",
+        help_text=(
+            "Only positions held by this jurisdiction (slug) or by its officials. "
+            "Add include_sub_jurisdictions=true to include those of jurisdictions inside it "
+            "(e.g. Boston within Massachusetts)."
+        ),
+    )
+    include_sub_jurisdictions = filters.BooleanFilter(
+        method="filter_nothing",
+        help_text="With `jurisdiction`: also include positions of jurisdictions inside it and of their officials.",
+    )
+    official = slug_filter(Official.objects.all(), "Only positions taken by this official (slug).")
+    organization = slug_filter(Organization.objects.all(), "Only positions taken by this organization (slug).")
+    stance = choice_filter(
+        Stance,
+        "Only these stances; repeat the parameter for several (stance=refuses&stance=withdraws).",
+        multiple=True,
+    )
+    date_precision = choice_filter(DatePrecision, "Only dates of this precision.")
+    date_after = date_filter(
+        field_name="date", lookup_expr="gte", help_text="Only positions dated on or after this day (YYYY-MM-DD)."
+    )
+    date_before = date_filter(
+        field_name="date", lookup_expr="lte", help_text="Only positions dated on or before this day (YYYY-MM-DD)."
+    )
+    source = slug_filter(
+        Source.objects.all(),
+        method="filter_source",
+        help_text="Only positions with a citation from this source (slug).",
+    )
+    as_of = date_filter(
+        method="filter_as_of",
+        help_text=(
+            "The stance in force on this day (YYYY-MM-DD): for each holder and program, only the latest position "
+            "dated on or before it. A holder is the jurisdiction and/or organization that takes the stance, or the "
+            "official alone when neither is named. A month- or year-precise date counts from the first day of its "
+            "period. Combine with `stance` for questions such as who had refused by 2011-06-06."
+        ),
+    )
+    ordering = ordering_filter(
+        (("date", "date"), ("slug", "slug"), ("stance", "stance"), ("program__slug", "program")), "date, slug"
+    )
+
+    class Meta:
+        model = Position
+        fields = []
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # read by filter_jurisdiction
+
+    def filter_jurisdiction(self, queryset, name, jurisdiction):
+        include_sub = bool(self.form.cleaned_data.get("include_sub_jurisdictions"))
+        return queryset.held_by_jurisdiction(jurisdiction, include_sub_jurisdictions=include_sub)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def filter_source(self, queryset, name, source):
+        return queryset.filter(pk__in=source.citations.filter(position__isnull=False).values("position_id"))
+
+    def filter_as_of(self, queryset, name, day):
+        return queryset.as_of(day)
+
+
+class OfficialFilterSet(SearchFilterSet):
+    search = search_filter("name, other names (a variant spelling finds the person) and role")
+
+    jurisdiction = slug_filter(Jurisdiction.objects.all(), "Only officials acting for this jurisdiction (slug).")
+    organization = slug_filter(Organization.objects.all(), "Only officials acting for this organization (slug).")
+    role = filters.CharFilter(
+        field_name="role", lookup_expr="icontains", help_text="Only officials whose role contains this text."
+    )
+    ordering = ordering_filter((("name", "name"), ("slug", "slug"), ("role", "role")), "slug")
+
+    class Meta:
+        model = Official
+        fields = []
+
+
+class OrganizationFilterSet(SearchFilterSet):
+    search = search_filter("name, other names and description")
+
+    kind = choice_filter(OrganizationKind, "Only organizations of this kind.")
+    jurisdiction = slug_filter(Jurisdiction.objects.all(), "Only organizations based in this jurisdiction (slug).")
+    ordering = ordering_filter((("name", "name"), ("slug", "slug"), ("kind", "kind")), "slug")
+
+    class Meta:
+        model = Organization
+        fields = []
+
+
+class JurisdictionFilterSet(SearchFilterSet):
+    search = search_filter("name and Open Civic Data id")
+
+    kind = choice_filter(JurisdictionKind, "Only jurisdictions of this kind.")
+    parent = slug_filter(Jurisdiction.objects.all(), "Only jurisdictions directly inside this one (slug).")
+    ordering = ordering_filter((("name", "name"), ("slug", "slug"), ("kind", "kind")), "slug")
+
+    class Meta:
+        model = Jurisdiction
+        fields = []
+
+
+class ProgramFilterSet(SearchFilterSet):
+    search = search_filter("name, other names, description and fact statements")
+
+    agency = slug_filter(Organization.objects.all(), "Only programs administered by this organization (slug).")
+    ordering = ordering_filter((("name", "name"), ("slug", "slug"), ("started_on", "started_on")), "slug")
+
+    class Meta:
+        model = Program
+        fields = []
+
+
+class SourceFilterSet(SearchFilterSet):
+    search = search_filter("title, publisher, authors and full text")
+
+    publisher = filters.CharFilter(
+        field_name="publisher", lookup_expr="iexact", help_text="Only sources from this publisher (exact name, any case)."
+    )
+    kind = choice_filter(SourceKind, "Only sources of this kind.")
+    published_after = date_filter(
+        field_name="published_on", lookup_expr="gte", help_text="Only sources published on or after this day (YYYY-MM-DD)."
+    )
+    published_before = date_filter(
+        field_name="published_on",
+        lookup_expr="lte",
+        help_text="Only sources published on or before this day (YYYY-MM-DD).",
+    )
+    ordering = ordering_filter(
+        (("published_on", "published_on"), ("title", "title"), ("publisher", "publisher"), ("slug", "slug")), "slug"
+    )
+
+    class Meta:
+        model = Source
+        fields = []

@@ -1,0 +1,350 @@
+"""Translate knowledge-base records to JSON and back. Serializers never query: views prefetch."""
+
+import copy
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from kb.models import (
+    Citation,
+    Jurisdiction,
+    Official,
+    Organization,
+    OtherName,
+    Position,
+    Program,
+    ProgramFact,
+    Source,
+)
+
+
+class RefSerializer(serializers.Serializer):
+    """A related record, by slug, with its name and API URL. `?expand=` inlines the whole record."""
+
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    url = serializers.URLField()
+
+
+class RefField(serializers.SlugRelatedField):
+    """Written as the related record's slug; read as a RefSerializer object, or expanded in full."""
+
+    def __init__(self, view_name, expanded_serializer, **kwargs):
+        self.view_name = view_name
+        self.expanded_serializer = expanded_serializer  # a callable, so serializers can refer to each other
+        super().__init__(slug_field="slug", **kwargs)
+
+    def to_representation(self, value):
+        if self.field_name in self.context.get("expand", ()):
+            nested_context = {**self.context, "expand": ()}
+            return self.expanded_serializer()(value, context=nested_context).data
+        return {"slug": value.slug, "name": str(value), "url": _url(self.view_name, value.slug, self.context)}
+
+
+def _url(view_name, slug, context):
+    return reverse(view_name, kwargs={"slug": slug}, request=context.get("request"))
+
+
+class CitationSerializer(serializers.ModelSerializer):
+    """A verbatim quote from a source; `source.text[start:end] == quote`. Offsets are computed from the quote."""
+
+    source = serializers.SlugRelatedField(slug_field="slug", queryset=Source.objects.all(), help_text="Source slug.")
+    source_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Citation
+        fields = ["source", "source_url", "quote", "start", "end"]
+        read_only_fields = ["start", "end"]
+
+    def get_source_url(self, citation) -> str:
+        return _url("source-detail", citation.source.slug, self.context)
+
+    def validate(self, attrs):
+        citation = Citation(source=attrs["source"], quote=attrs["quote"])
+        try:
+            citation.locate_quote()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        attrs["start"], attrs["end"] = citation.start, citation.end
+        return attrs
+
+
+class OtherNameSerializer(serializers.ModelSerializer):
+    citations = CitationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = OtherName
+        fields = ["name", "citations"]
+
+
+class ModelValidatingSerializer(serializers.ModelSerializer):
+    """Runs the model's own validation (clean() and constraints), so the API refuses what the admin refuses."""
+
+    nested_fields = ()
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        candidate = copy.copy(self.instance) if self.instance is not None else self.Meta.model()
+        for name, value in attrs.items():
+            if name not in self.nested_fields:
+                setattr(candidate, name, value)
+        try:
+            candidate.full_clean(exclude=["search_text"])
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        return attrs
+
+
+class JurisdictionSerializer(ModelValidatingSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="jurisdiction-detail", lookup_field="slug")
+    parent = RefField(
+        "jurisdiction-detail",
+        lambda: JurisdictionSerializer,
+        queryset=Jurisdiction.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The jurisdiction this one is inside.",
+    )
+    timeline_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Jurisdiction
+        fields = ["slug", "url", "name", "kind", "parent", "ocd_id", "timeline_url"]
+
+    def get_timeline_url(self, jurisdiction) -> str:
+        return _url("jurisdiction-timeline", jurisdiction.slug, self.context)
+
+
+class OrganizationSerializer(ModelValidatingSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="organization-detail", lookup_field="slug")
+    jurisdiction = RefField(
+        "jurisdiction-detail",
+        lambda: JurisdictionSerializer,
+        queryset=Jurisdiction.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Where the organization is based.",
+    )
+    parent = RefField(
+        "organization-detail",
+        lambda: OrganizationSerializer,
+        queryset=Organization.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The organization this one belongs to.",
+    )
+    other_names = OtherNameSerializer(many=True, read_only=True)
+    citations = CitationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = ["slug", "url", "name", "other_names", "kind", "description", "jurisdiction", "parent", "citations"]
+
+
+class OfficialSerializer(ModelValidatingSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="official-detail", lookup_field="slug")
+    jurisdiction = RefField(
+        "jurisdiction-detail",
+        lambda: JurisdictionSerializer,
+        queryset=Jurisdiction.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The jurisdiction the official acts for.",
+    )
+    organization = RefField(
+        "organization-detail",
+        lambda: OrganizationSerializer,
+        queryset=Organization.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The organization the official acts for.",
+    )
+    other_names = OtherNameSerializer(many=True, read_only=True)
+    citations = CitationSerializer(many=True, read_only=True)
+    timeline_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Official
+        fields = [
+            "slug",
+            "url",
+            "name",
+            "other_names",
+            "role",
+            "jurisdiction",
+            "organization",
+            "citations",
+            "timeline_url",
+        ]
+
+    def get_timeline_url(self, official) -> str:
+        return _url("official-timeline", official.slug, self.context)
+
+
+class ProgramFactSerializer(serializers.ModelSerializer):
+    jurisdiction = RefField(
+        "jurisdiction-detail",
+        lambda: JurisdictionSerializer,
+        queryset=Jurisdiction.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Set when the fact is about one jurisdiction's part in the program.",
+    )
+    citations = CitationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ProgramFact
+        fields = [
+            "slug",
+            "kind",
+            "statement",
+            "value",
+            "value_qualifier",
+            "unit",
+            "date",
+            "date_precision",
+            "date_text",
+            "jurisdiction",
+            "citations",
+        ]
+
+
+class ProgramSerializer(ModelValidatingSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="program-detail", lookup_field="slug")
+    agency = RefField(
+        "organization-detail",
+        lambda: OrganizationSerializer,
+        queryset=Organization.objects.all(),
+        help_text="The administering agency.",
+    )
+    other_names = OtherNameSerializer(many=True, read_only=True)
+    citations = CitationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Program
+        fields = [
+            "slug",
+            "url",
+            "name",
+            "other_names",
+            "agency",
+            "description",
+            "started_on",
+            "started_precision",
+            "citations",
+        ]
+
+
+class ProgramDetailSerializer(ProgramSerializer):
+    facts = ProgramFactSerializer(many=True, read_only=True, help_text="The program's cited facts: figures and dates.")
+
+    class Meta(ProgramSerializer.Meta):
+        fields = [*ProgramSerializer.Meta.fields, "facts"]
+
+
+class PositionSerializer(ModelValidatingSerializer):
+    """A stance on a program, its date and precision, and the quotes that back it."""
+
+    nested_fields = ("citations",)
+
+    url = serializers.HyperlinkedIdentityField(view_name="position-detail", lookup_field="slug")
+    program = RefField(
+        "program-detail", lambda: ProgramSerializer, queryset=Program.objects.all(), help_text="Program."
+    )
+    official = RefField(
+        "official-detail",
+        lambda: OfficialSerializer,
+        queryset=Official.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The official who takes the stance, if any.",
+    )
+    jurisdiction = RefField(
+        "jurisdiction-detail",
+        lambda: JurisdictionSerializer,
+        queryset=Jurisdiction.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The jurisdiction whose stance it is, if any.",
+    )
+    organization = RefField(
+        "organization-detail",
+        lambda: OrganizationSerializer,
+        queryset=Organization.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The organization whose stance it is, if any.",
+    )
+    citations = CitationSerializer(
+        many=True, allow_empty=False, help_text="At least one verbatim quote from a source backs every position."
+    )
+
+    class Meta:
+        model = Position
+        fields = [
+            "slug",
+            "url",
+            "program",
+            "official",
+            "jurisdiction",
+            "organization",
+            "stance",
+            "date",
+            "date_precision",
+            "date_basis",
+            "date_text",
+            "summary",
+            "note",
+            "citations",
+        ]
+
+    @transaction.atomic
+    def create(self, validated_data):
+        citations = validated_data.pop("citations")
+        position = super().create(validated_data)
+        self._replace_citations(position, citations)
+        return position
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        citations = validated_data.pop("citations", None)
+        position = super().update(instance, validated_data)
+        if citations is not None:
+            self._replace_citations(position, citations)
+        return position
+
+    @staticmethod
+    def _replace_citations(position, citations):
+        position.citations.all().delete()
+        for citation in citations:
+            Citation.objects.create(position=position, **citation)
+        # Drop the prefetched (now stale) citations so the response shows what was saved.
+        getattr(position, "_prefetched_objects_cache", {}).pop("citations", None)
+
+
+class SourceSerializer(ModelValidatingSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="source-detail", lookup_field="slug")
+    authors = serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=50)
+
+    class Meta:
+        model = Source
+        fields = [
+            "slug",
+            "url",
+            "title",
+            "publisher",
+            "authors",
+            "kind",
+            "published_on",
+            "published_precision",
+            "published_quote",
+            "file_name",
+            "comments_start",
+        ]
+
+
+class SourceDetailSerializer(SourceSerializer):
+    class Meta(SourceSerializer.Meta):
+        fields = [*SourceSerializer.Meta.fields, "text"]

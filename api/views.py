@@ -1,0 +1,254 @@
+"""HTTP in, queries out: each viewset names its serializer, filters and the queries it needs."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, viewsets
+from rest_framework.decorators import action
+
+from api import filters, serializers
+from api.schema import examples_for
+from kb.models import Citation, Jurisdiction, Official, Organization, OtherName, Position, Program, ProgramFact, Source
+
+COMMON_QUERY_PARAMETERS = {"limit", "offset", "expand", "format"}
+POSITION_EXPANSIONS = ("program", "official", "jurisdiction", "organization")
+
+
+def cited(queryset=None):
+    """Citations with their sources, in a stable order, for prefetching."""
+    return (queryset or Citation.objects.all()).select_related("source").order_by("source__slug", "start", "pk")
+
+
+def other_names_with_citations():
+    return Prefetch("other_names", queryset=OtherName.objects.prefetch_related(Prefetch("citations", cited())))
+
+
+def expand_parameter(expandable):
+    return OpenApiParameter(
+        "expand",
+        OpenApiTypes.STR,
+        many=True,
+        explode=False,
+        style="form",
+        enum=list(expandable),
+        description=(
+            "Inline these related records in full instead of as {slug, name, url} references; "
+            f"comma-separated: {', '.join(expandable)}."
+        ),
+    )
+
+
+class KnowledgeBaseViewSet(viewsets.ModelViewSet):
+    """Read by anyone; write with a token or session and the matching model permission."""
+
+    lookup_field = "slug"
+    lookup_value_regex = "[^/]+"
+    filter_backends = [DjangoFilterBackend]
+    expandable = ()
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD"):
+            self._reject_unknown_parameters(request)
+
+    def _reject_unknown_parameters(self, request):
+        known = set(COMMON_QUERY_PARAMETERS)
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None and self.action in ("list", "timeline"):
+            known |= set(filterset_class.base_filters)
+        if self.action not in ("list", "timeline"):
+            known -= {"limit", "offset"}
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise exceptions.ValidationError(
+                {name: [f"Unknown query parameter. Accepted here: {', '.join(sorted(known))}."] for name in unknown}
+            )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["expand"] = self._requested_expansions()
+        return context
+
+    def _requested_expansions(self):
+        raw = self.request.query_params.get("expand", "") if self.request else ""
+        requested = {name.strip() for name in raw.split(",") if name.strip()}
+        unknown = requested - set(self.expandable)
+        if unknown:
+            accepted = ", ".join(self.expandable) or "nothing on this resource"
+            raise exceptions.ValidationError(
+                {"expand": [f"Cannot expand {', '.join(sorted(unknown))}; accepted: {accepted}."]}
+            )
+        return requested
+
+
+def _documented(resource, expandable, detail_serializer=None, list_description=""):
+    """Schema for the list/retrieve/write operations of a resource, with real examples and errors."""
+    expand = [expand_parameter(expandable)] if expandable else []
+    body = {"request": detail_serializer, "responses": detail_serializer} if detail_serializer else {}
+    return extend_schema_view(
+        list=extend_schema(
+            summary=f"List {resource}",
+            description=list_description or f"A page of {resource}, filtered, searched and ordered as asked.",
+            parameters=expand,
+            examples=examples_for(resource, "list"),
+        ),
+        retrieve=extend_schema(
+            summary=f"One of the {resource}, by slug",
+            parameters=expand,
+            **({"responses": detail_serializer} if detail_serializer else {}),
+            examples=examples_for(resource, "retrieve"),
+        ),
+        create=extend_schema(summary=f"Add to {resource}", **body),
+        update=extend_schema(summary="Replace, by slug", **body),
+        partial_update=extend_schema(
+summary="Change some fields, by slug", **body),
+        destroy=extend_schema(
+            summary="Delete, by slug",
+            description="Refused with 409 while other records refer to it (a cited source, a program with positions).",
+        ),
+    )
+
+
+@_documented("programs", ("agency",), serializers.ProgramDetailSerializer)
+class ProgramViewSet(KnowledgeBaseViewSet):
+    expandable = ("agency",)
+    filterset_class = filters.ProgramFilterSet
+
+    def get_serializer_class(self):
+        return serializers.ProgramSerializer if self.action == "list" else serializers.ProgramDetailSerializer
+
+    def get_queryset(self):
+        queryset = Program.objects.select_related("agency").prefetch_related(
+            other_names_with_citations(), Prefetch("citations", cited())
+        )
+        if self.action != "list":
+            facts = ProgramFact.objects.select_related("jurisdiction").prefetch_related(Prefetch("citations", cited()))
+            queryset = queryset.prefetch_related(Prefetch("facts", facts))
+        return queryset
+
+
+@_documented("jurisdictions", ("parent",))
+class JurisdictionViewSet(KnowledgeBaseViewSet):
+    expandable = ("parent",)
+    filterset_class = filters.JurisdictionFilterSet
+    serializer_class = serializers.JurisdictionSerializer
+
+    def get_queryset(self):
+        if self.action == "timeline":
+            return PositionViewSet.base_queryset()
+        return Jurisdiction.objects.select_related("parent")
+
+    @extend_schema(
+        summary="A jurisdiction's timeline",
+        description=(
+            "Positions of the jurisdiction, of its officials and of the jurisdictions inside it (and their "
+            "officials), in date order. Takes the positions list's filters, e.g. `program`."
+        ),
+        responses=serializers.PositionSerializer(many=True),
+        parameters=[expand_parameter(POSITION_EXPANSIONS)],
+        filters=True,
+        examples=examples_for("jurisdictions", "timeline"),
+    )
+    @action(
+        detail=True,
+        filterset_class=filters.PositionFilterSet,
+        serializer_class=serializers.PositionSerializer,
+        expandable=POSITION_EXPANSIONS,
+    )
+    def timeline(self, request, slug=None):
+        jurisdiction = get_object_or_404(Jurisdiction, slug=slug)
+        positions = self.get_queryset().held_by_jurisdiction(jurisdiction, include_sub_jurisdictions=True)
+        return _timeline_response(self, positions)
+
+
+@_documented("organizations", ("jurisdiction", "parent"))
+class OrganizationViewSet(KnowledgeBaseViewSet):
+    expandable = ("jurisdiction", "parent")
+    filterset_class = filters.OrganizationFilterSet
+    serializer_class = serializers.OrganizationSerializer
+
+    def get_queryset(self):
+        return Organization.objects.select_related("jurisdiction", "parent").prefetch_related(
+            other_names_with_citations(), Prefetch("citations", cited())
+        )
+
+
+@_documented("officials", ("jurisdiction", "organization"))
+class OfficialViewSet(KnowledgeBaseViewSet):
+    expandable = ("jurisdiction", "organization")
+    filterset_class = filters.OfficialFilterSet
+    serializer_class = serializers.OfficialSerializer
+
+    def get_queryset(self):
+        if self.action == "timeline":
+            return PositionViewSet.base_queryset()
+        return Official.objects.select_related("jurisdiction", "organization").prefetch_related(
+            other_names_with_citations(), Prefetch("citations", cited())
+        )
+
+    @extend_schema(
+        summary="An official's timeline",
+        description="The official's positions in date order. Takes the positions list's filters, e.g. `program`.",
+        responses=serializers.PositionSerializer(many=True),
+        parameters=[expand_parameter(POSITION_EXPANSIONS)],
+        filters=True,
+        examples=examples_for("officials", "timeline"),
+    )
+    @action(
+        detail=True,
+        filterset_class=filters.PositionFilterSet,
+        serializer_class=serializers.PositionSerializer,
+        expandable=POSITION_EXPANSIONS,
+    )
+    def timeline(self, request, slug=None):
+        official = get_object_or_404(Official, slug=slug)
+        return _timeline_response(self, self.get_queryset().filter(official=official))
+
+
+def _timeline_response(view, positions):
+    positions = view.filter_queryset(positions)
+    if "ordering" not in view.request.query_params:
+        positions = positions.order_by("date", "slug")
+    page = view.paginate_queryset(positions)
+    return view.get_paginated_response(view.get_serializer(page, many=True).data)
+
+
+@_documented(
+    "positions",
+    POSITION_EXPANSIONS,
+    list_description=(
+        "A page of positions: who stood where on which program, when, and the quotes that back it. "
+        "Use `as_of` for the stance in force on a day, `jurisdiction` (with `include_sub_jurisdictions`) "
+        "for a place, `stance` (repeatable) for kinds of stance."
+    ),
+)
+class PositionViewSet(KnowledgeBaseViewSet):
+    expandable = POSITION_EXPANSIONS
+    filterset_class = filters.PositionFilterSet
+    serializer_class = serializers.PositionSerializer
+
+    @staticmethod
+    def base_queryset():
+        """Everything a page of positions shows, in a fixed number of queries."""
+        return Position.objects.select_related(
+            "program", "official", "jurisdiction", "organization"
+        ).prefetch_related(Prefetch("citations", cited()))
+
+    def get_queryset(self):
+        return self.base_queryset()
+
+
+@_documented("sources", (), serializers.SourceDetailSerializer)
+class SourceViewSet(KnowledgeBaseViewSet):
+    filterset_class = filters.SourceFilterSet
+
+    def get_serializer_class(self):
+        return serializers.SourceSerializer if self.action == "list" else serializers.SourceDetailSerializer
+
+    def get_queryset(self):
+        if self.action == "list":
+            return Source.objects.defer("text", "search_text")
+        return Source.objects.defer("search_text")
