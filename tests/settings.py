@@ -1,0 +1,10 @@
+"""The project's settings as production has them (debug off), with a key that is only for tests.
+
+pytest-django imports the settings before any conftest.py runs, so the key cannot be set there.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
+
+from config.settings import *  # noqa: E402, F403
