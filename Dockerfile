@@ -23,4 +23,5 @@ USER app
 
 EXPOSE 8000
 ENTRYPOINT ["scripts/docker-entrypoint.sh"]
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# No control socket: nobody runs gunicornc inside the container, and the app user has no home for it.
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--no-control-socket"]
