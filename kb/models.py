@@ -582,10 +582,14 @@ class Citation(models.Model):
             raise ValidationError({"quote": f"The quote {self.quote!r} {reason} ({self.source.slug})."})
         self.start, self.end = position, position + len(self.quote)
 
-    def clean(self):
-        if self.source_id is None or not self.quote:
-            return
-        self.locate_quote()
-        if sum(getattr(self, f"{field}_id") is not None for field in CITED_FIELDS) != 1:
-            raise ValidationError("A citation backs exactly one fact: a position, program fact, other name, official, organization or program.")
+    def full_clean(self, *args, **kwargs):
+        # The offsets follow from the quote, so they are found before the fields are checked.
+        if self.source_id is not None and self.quote:
+            self.locate_quote()
+        super().full_clean(*args, **kwargs)
 
+    def clean(self):
+        if sum(getattr(self, f"{field}_id") is not None for field in CITED_FIELDS) != 1:
+            raise ValidationError(
+                "A citation backs exactly one fact: a position, program fact, other name, official, organization or program."
+            )
