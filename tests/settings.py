@@ -8,3 +8,8 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 
 from config.settings import *  # noqa: E402, F403
+
+# No collectstatic before tests: serve assets straight from the apps, as `make run` does,
+# so pages under test (admin, Swagger UI, ReDoc) load every asset they reference.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
