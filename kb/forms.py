@@ -25,26 +25,33 @@ class CitationForm(forms.ModelForm):
         widgets = {"quote": forms.Textarea(attrs={"rows": 3, "cols": 60})}
 
     def _post_clean(self):
-        inline_fact = self._inline_fact_field()
-        unsaved_fact = inline_fact and getattr(self.instance, f"{inline_fact}_id") is None
+        unsaved_fact = self._unsaved_inline_fact()
         if unsaved_fact:
-            # A citation added with the fact it backs (the fact's own add form) has no fact id
-            # until the fact is saved, yet the formset attaches it to that fact on save.
-            # Citation.clean() counts cited facts by id, so stand in a placeholder meanwhile.
-            setattr(self.instance, f"{inline_fact}_id", 0)
+            # A citation added together with its fact (the fact's add form) has no fact id until
+            # the fact is saved; the formset attaches it then. Citation.clean() counts cited facts
+            # by id, so a placeholder id stands in during validation.
+            del self.cleaned_data[unsaved_fact]
+            setattr(self.instance, f"{unsaved_fact}_id", 0)
         try:
             super()._post_clean()
         finally:
             if unsaved_fact:
-                setattr(self.instance, f"{inline_fact}_id", None)
-        if self.instance.start is None or self.instance.end is None or self.has_error("quote"):
+                setattr(self.instance, f"{unsaved_fact}_id", None)
+        if self._errors or self.instance.start is None:
             return
-        exclude = (self._get_validation_exclusions() - OFFSET_FIELDS) | ({inline_fact} if inline_fact else set())
+        inline_facts = {name for name, field in self.fields.items() if isinstance(field, InlineForeignKeyField)}
         try:
-            self.instance.validate_constraints(exclude=exclude)
+            self.instance.validate_constraints(exclude=(self._get_validation_exclusions() - OFFSET_FIELDS) | inline_facts)
         except ValidationError as error:
             self._update_errors(error)
 
-    def _inline_fact_field(self):
-        """The fact an inline formset attaches this citation to, if the form is in one."""
-        return next((name for name, field in self.fields.items() if isinstance(field, InlineForeignKeyField)), None)
+    def _unsaved_inline_fact(self):
+        """The field of the fact an inline formset attaches this citation to, when that fact is not saved yet."""
+        return next(
+            (
+                name
+                for name, field in self.fields.items()
+                if isinstance(field, InlineForeignKeyField) and field.parent_instance.pk is None and name in self.cleaned_data
+            ),
+            None,
+        )

@@ -13,3 +13,4 @@ from config.settings import *  # noqa: E402, F403
 # so pages under test (admin, Swagger UI, ReDoc) load every asset they reference.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None  # nothing is collected for tests; whitenoise would warn about the missing folder
