@@ -52,20 +52,33 @@ class KnowledgeBaseViewSet(viewsets.ModelViewSet):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.method in ("GET", "HEAD"):
-            self._reject_unknown_parameters(request)
+            self._validate_query(request)
 
-    def _reject_unknown_parameters(self, request):
-        known = set(COMMON_QUERY_PARAMETERS)
+    def _validate_query(self, request):
+        """Check every query parameter up front, so one 400 names all that is wrong."""
+        is_list = self.action in ("list", "timeline")
+        known = set(COMMON_QUERY_PARAMETERS) - (set() if is_list else {"limit", "offset"})
+        errors = {}
         filterset_class = getattr(self, "filterset_class", None)
-        if filterset_class is not None and self.action in ("list", "timeline"):
+        if is_list and filterset_class is not None:
             known |= set(filterset_class.base_filters)
-        if self.action not in ("list", "timeline"):
-            known -= {"limit", "offset"}
-        unknown = sorted(set(request.query_params) - known)
-        if unknown:
-            raise exceptions.ValidationError(
-                {name: [f"Unknown query parameter. Accepted here: {', '.join(sorted(known))}."] for name in unknown}
-            )
+            filterset = filterset_class(request.query_params, queryset=filterset_class._meta.model.objects.none())
+            if not filterset.is_valid():
+                errors.update(filterset.errors)
+        for name in sorted(set(request.query_params) - known):
+            errors[name] = [f"Unknown query parameter. Accepted here: {', '.join(sorted(known))}."]
+        if is_list and self.paginator is not None:
+            for check in (self.paginator.get_limit, self.paginator.get_offset):
+                try:
+                    check(request)
+                except exceptions.ValidationError as error:
+                    errors.update(error.detail)
+        try:
+            self._requested_expansions()
+        except exceptions.ValidationError as error:
+            errors.update(error.detail)
+        if errors:
+            raise exceptions.ValidationError(errors)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -308,7 +308,8 @@ class ProgramFact(SlugNaturalKey, models.Model):
 
     objects = SlugManager()
     class Meta:
-        ordering = ["program", "date", "slug"]
+        # Undated facts last on every database (SQLite and PostgreSQL place NULLs differently).
+        ordering = ["program", models.F("date").asc(nulls_last=True), "slug"]
         constraints = [
             *slugged_constraints("programfact"),
             models.CheckConstraint(condition=Q(kind__in=ProgramFactKind.values), name="kb_programfact_kind_valid"),
