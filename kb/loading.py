@@ -9,6 +9,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 from django.forms.models import model_to_dict
 
+from kb import search
 from kb.fixture_build import FIXTURE_FILE
 from kb.models import Citation, OtherName
 
@@ -31,7 +32,7 @@ def load_knowledge_base(fixture_file=FIXTURE_FILE, using="default"):
 
     counts = defaultdict(Counter)
     kept = defaultdict(set)  # model -> pks the fixture defines
-    with transaction.atomic(using=using):
+    with transaction.atomic(using=using), search.deferred_refresh():
         try:
             for record in serializers.deserialize("json", stream, using=using):
                 instance = record.object
@@ -40,6 +41,8 @@ def load_knowledge_base(fixture_file=FIXTURE_FILE, using="default"):
         except DeserializationError as error:
             raise LoadError(f"Problem installing fixture '{fixture_file}': {error}") from None
         _prune_children(kept, counts, using)
+        for model in search.SEARCHABLE_MODELS:
+            search.refresh_search_text(model._default_manager.using(using).filter(pk__in=kept.get(model, ())))
     return counts
 
 

@@ -6,6 +6,8 @@ prefix queries) over a GIN index; other databases with an equivalent regular exp
 """
 
 import re
+import threading
+from contextlib import contextmanager
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections
@@ -17,7 +19,9 @@ from kb.models import Citation, Jurisdiction, Official, Organization, OtherName,
 
 MAX_SEARCH_WORDS = 10
 SEARCH_CONFIG = "simple"
-WORD = re.compile(r"\w+")
+# Letters and digits; punctuation and underscores separate words, as PostgreSQL's parser does
+# once the text is stored as plain words (so "state:ma" and "S-Comm" split the same everywhere).
+WORD = re.compile(r"[^\W_]+")
 
 
 def search_words(query):
@@ -36,7 +40,7 @@ def search(queryset, query):
         )
     condition = Q()
     for word in words:
-        condition &= Q(search_text__iregex=rf"(?<![^\W_]){re.escape(word)}")
+        condition &= Q(search_text__iregex=rf"(^|\s){re.escape(word)}")
     return queryset.filter(condition)
 
 
@@ -67,7 +71,27 @@ def search_text_of(record):
         ]
     else:
         raise TypeError(f"{type(record).__name__} is not searchable")
-    return "\n".join(part for part in parts if part)
+    return " ".join(WORD.findall(" ".join(part for part in parts if part)))
+
+
+_state = threading.local()
+
+
+@contextmanager
+def deferred_refresh():
+    """Within the block, saves leave search_text alone: the caller refreshes it once at the end."""
+    _state.deferred = True
+    try:
+        yield
+    finally:
+        _state.deferred = False
+
+
+def _refresh_now():
+    return not getattr(_state, "deferred", False)
+
+
+SEARCHABLE_MODELS = (Source, Jurisdiction, Organization, Official, Program, Position)
 
 
 def refresh_search_text(records):
@@ -85,6 +109,8 @@ def refresh_search_text(records):
 @receiver(post_save, sender=Program)
 @receiver(post_save, sender=Position)
 def _refresh_record(sender, instance, **kwargs):
+    if not _refresh_now():
+        return
     refresh_search_text([instance])
     if sender in (Jurisdiction, Organization, Official):
         refresh_search_text(instance.positions.all())
@@ -93,6 +119,8 @@ def _refresh_record(sender, instance, **kwargs):
 @receiver(post_save, sender=OtherName)
 @receiver(post_delete, sender=OtherName)
 def _refresh_named(sender, instance, **kwargs):
+    if not _refresh_now():
+        return
     owner = _existing(instance, ("official", "organization", "program"))
     if owner is not None:
         refresh_search_text([owner])
@@ -103,6 +131,8 @@ def _refresh_named(sender, instance, **kwargs):
 @receiver(post_save, sender=Citation)
 @receiver(post_delete, sender=Citation)
 def _refresh_cited_position(sender, instance, **kwargs):
+    if not _refresh_now():
+        return
     position = _existing(instance, ("position",))
     if position is not None:
         refresh_search_text([position])
@@ -111,6 +141,8 @@ def _refresh_cited_position(sender, instance, **kwargs):
 @receiver(post_save, sender=ProgramFact)
 @receiver(post_delete, sender=ProgramFact)
 def _refresh_program(sender, instance, **kwargs):
+    if not _refresh_now():
+        return
     program = _existing(instance, ("program",))
     if program is not None:
         refresh_search_text([program])
