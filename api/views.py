@@ -16,9 +16,9 @@ COMMON_QUERY_PARAMETERS = {"limit", "offset", "expand", "format"}
 POSITION_EXPANSIONS = ("program", "official", "jurisdiction", "organization")
 
 
-def cited(queryset=None):
+def cited():
     """Citations with their sources, in a stable order, for prefetching."""
-    return (queryset or Citation.objects.all()).select_related("source").order_by("source__slug", "start", "pk")
+    return Citation.objects.select_related("source").order_by("source__slug", "start", "pk")
 
 
 def other_names_with_citations():
