@@ -42,7 +42,7 @@ def error_response(status_code, code, detail, errors=None, headers=None):
 
 def _protected_detail(error):
     blocking = error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
-    labels = sorted({obj._meta.verbose_name_plural for obj in blocking})
+    labels = sorted({str(obj._meta.verbose_name_plural) for obj in blocking})  # lazy strings: join needs str
     return f"It cannot be deleted while {len(blocking)} record(s) refer to it ({', '.join(labels)}). Remove or re-point those first."
 
 
