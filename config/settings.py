@@ -1,6 +1,7 @@
 """Settings, read from the environment (12-factor). See the README for every variable."""
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -33,6 +34,16 @@ def env_int(name, default):
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}.") from None
+
+
+def env_rate(name):
+    """A request rate such as "120/min" (per s, min, hour or day), or None when unset: no limit."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", raw):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 120/min (per s, min, hour or day), not {raw!r}.")
+    return raw
 
 
 def env_list(name, default=()):
@@ -71,6 +82,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
+    "simple_history",
     "kb",
     "api",
 ]
@@ -78,10 +91,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that may answer (CommonMiddleware), so every API answer carries CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
+    # A database that does not answer is a quick 503, not a 500 or a hung request.
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Lets every change's history record name its user (DRF sets the user on this request too).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -111,6 +130,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that is down or unreachable fails the request within seconds (a 503), instead
+    # of holding a worker for the operating system's TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DJANGO_DB_CONNECT_TIMEOUT", 2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -210,3 +233,29 @@ SPECTACULAR_SETTINGS = {
     "ENUM_GENERATE_CHOICE_DESCRIPTION": True,
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "displayOperationId": False},
 }
+
+# Throttling: anonymous clients by address, signed-in ones by user, at rates such as "120/min"
+# (per second, min, hour or day). Off unless set, so development, tests and benchmarks run
+# unthrottled; production sets both. Counters live in each process's memory: with N gunicorn
+# workers a client may make up to N times the rate.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": env_rate("DJANGO_THROTTLE_ANON"),
+    "user": env_rate("DJANGO_THROTTLE_USER"),
+}
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.UserRateThrottle",
+]
+# Proxies in front that append the client's address to X-Forwarded-For. 0 trusts only the
+# connecting address, so a client cannot dodge its limit by sending the header itself.
+REST_FRAMEWORK["NUM_PROXIES"] = env_int("DJANGO_NUM_PROXIES", 0)
+
+# CORS, for read-only browser clients on other origins: comma-separated origins
+# (https://app.example.org) or "*". Reading only: writes come from the admin or a token client.
+_cors_origins = env_list("DJANGO_CORS_ALLOWED_ORIGINS")
+CORS_ALLOW_ALL_ORIGINS = _cors_origins == ["*"]
+CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else _cors_origins
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["Retry-After"]

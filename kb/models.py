@@ -10,9 +10,25 @@ from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import Exact
+from simple_history.models import HistoricalRecords
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 slug_is_well_formed = Q(slug__regex=SLUG_PATTERN)
+
+
+class KnowledgeBaseHistory(HistoricalRecords):
+    """Every change to a record, kept with who, when and what: the admin's and the API's with
+    their user, load_kb's with none (its raw saves, which simple_history would skip, count too).
+
+    `search_text` is derived from the rest and left out.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("excluded_fields", ["search_text"])
+        super().__init__(**kwargs)
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        super().post_save(instance, created, using=using, **{**kwargs, "raw": False})
 
 
 class SlugQuerySet(models.QuerySet):
@@ -100,6 +116,7 @@ class Source(SlugNaturalKey, Searchable):
 
 
     objects = SlugManager()
+    history = KnowledgeBaseHistory()
     class Meta:
         ordering = ["slug"]
         constraints = [
@@ -148,6 +165,7 @@ class Jurisdiction(SlugNaturalKey, Searchable):
 
 
     objects = SlugManager()
+    history = KnowledgeBaseHistory()
     class Meta:
         ordering = ["slug"]
         constraints = [
@@ -196,6 +214,7 @@ class Organization(SlugNaturalKey, Searchable):
 
 
     objects = SlugManager()
+    history = KnowledgeBaseHistory()
     class Meta:
         ordering = ["slug"]
         constraints = [
@@ -223,6 +242,7 @@ class Official(SlugNaturalKey, Searchable):
 
 
     objects = SlugManager()
+    history = KnowledgeBaseHistory()
     class Meta:
         ordering = ["slug"]
         constraints = [
@@ -247,6 +267,7 @@ class Program(SlugNaturalKey, Searchable):
 
 
     objects = SlugManager()
+    history = KnowledgeBaseHistory()
     class Meta:
         ordering = ["slug"]
         constraints = [
@@ -307,6 +328,7 @@ class ProgramFact(SlugNaturalKey, models.Model):
 
 
     objects = SlugManager()
+    history = KnowledgeBaseHistory()
     class Meta:
         # Undated facts last on every database (SQLite and PostgreSQL place NULLs differently).
         ordering = ["program", models.F("date").asc(nulls_last=True), "slug"]
@@ -419,6 +441,7 @@ class Position(SlugNaturalKey, Searchable):
     note = models.TextField(blank=True, help_text="How the date was resolved, or which version of a disputed account.")
 
     objects = PositionQuerySet.as_manager()
+    history = KnowledgeBaseHistory()
 
     class Meta:
         ordering = ["date", "slug"]
@@ -469,6 +492,7 @@ class OtherName(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, null=True, blank=True, related_name="other_names")
 
     objects = OtherNameQuerySet.as_manager()
+    history = KnowledgeBaseHistory()
 
     class Meta:
         ordering = ["name"]
@@ -531,6 +555,7 @@ class Citation(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
 
     objects = CitationQuerySet.as_manager()
+    history = KnowledgeBaseHistory()
 
     class Meta:
         ordering = ["source", "start", "pk"]
