@@ -30,15 +30,6 @@ EVIDENCE = (
 COMMENTS = "Comments\nreader42: the state will never join, mark my words\n"
 
 
-@pytest.fixture(autouse=True)
-def static_files_without_manifest(settings):
-    """Admin pages link static files; tests run without `collectstatic`, so without its manifest."""
-    settings.STORAGES = settings.STORAGES | {
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-    }
-    settings.STATIC_ROOT = None  # nothing collected: WhiteNoise serves from the apps
-
-
 @pytest.fixture
 def source(empty_database):
     return Source.objects.create(
