@@ -146,6 +146,25 @@ class Source(SlugNaturalKey, Searchable):
             raise ValidationError({"published_quote": "This quote is not verbatim in the source's text."})
         if self.comments_start is not None and self.comments_start > len(self.text):
             raise ValidationError({"comments_start": f"Past the end of the text ({len(self.text)} characters)."})
+        if self.pk is not None:
+            self._check_citations_still_match()
+
+    def _check_citations_still_match(self):
+        """An edit of the text or of where comments start must keep every citation verbatim and evidence."""
+        evidence_end = self.evidence_end
+        stranded = [
+            citation
+            for citation in self.citations.only("quote", "start", "end")
+            if self.text[citation.start : citation.end] != citation.quote or citation.end > evidence_end
+        ]
+        if stranded:
+            examples = "; ".join(f"{c.quote[:60]!r} at [{c.start}:{c.end}]" for c in stranded[:3])
+            raise ValidationError(
+                {
+                    "text": f"{len(stranded)} citation(s) would no longer quote this text verbatim, before the "
+                    f"reader comments: {examples}. Change or remove those citations first."
+                }
+            )
 
 
 class JurisdictionKind(models.TextChoices):

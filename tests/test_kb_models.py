@@ -165,3 +165,25 @@ class TestCitation:
         Citation.objects.create(source=source, quote="refused", start=13, end=20, position=saved)
         with pytest.raises(ProtectedError):
             source.delete()
+
+
+@pytest.mark.usefixtures("knowledge_base")
+class TestEditingACitedSource:
+    def test_changing_the_text_under_its_citations_is_refused(self):
+        herald = Source.objects.get(slug="boston-herald-patrick-refuses-to-sign")
+        herald.text = "Breaking: " + herald.text
+        with pytest.raises(ValidationError) as error:
+            herald.full_clean()
+        assert "would no longer quote this text verbatim" in error.value.message_dict["text"][0]
+
+    def test_moving_the_comments_start_over_cited_text_is_refused(self):
+        ap = Source.objects.get(slug="ap-patrick-massachusetts-wont-participate")
+        ap.comments_start = 100
+        with pytest.raises(ValidationError) as error:
+            ap.full_clean()
+        assert "before the reader comments" in error.value.message_dict["text"][0]
+
+    def test_an_edit_that_keeps_every_quote_in_place_is_accepted(self):
+        herald = Source.objects.get(slug="boston-herald-patrick-refuses-to-sign")
+        herald.text = herald.text + "\nCorrection appended."
+        herald.full_clean()
