@@ -12,7 +12,7 @@ OFFSET_FIELDS = {"start", "end"}
 class CitationForm(forms.ModelForm):
     """A citation is typed as its quote; its offsets are never typed, they are found.
 
-    `Citation.clean()` fills `start`/`end` from the quote's first occurrence in the evidence
+    `Citation.full_clean()` fills `start`/`end` from the quote's first occurrence in the evidence
     part of the source, or names the problem on the quote field. A ModelForm leaves fields it
     does not show out of constraint validation, so once the offsets are known the offset
     constraints (`kb_citation_offsets_*`) are checked here explicitly, as a form error rather
@@ -25,33 +25,14 @@ class CitationForm(forms.ModelForm):
         widgets = {"quote": forms.Textarea(attrs={"rows": 3, "cols": 60})}
 
     def _post_clean(self):
-        unsaved_fact = self._unsaved_inline_fact()
-        if unsaved_fact:
-            # A citation added together with its fact (the fact's add form) has no fact id until
-            # the fact is saved; the formset attaches it then. Citation.clean() counts cited facts
-            # by id, so a placeholder id stands in during validation.
-            del self.cleaned_data[unsaved_fact]
-            setattr(self.instance, f"{unsaved_fact}_id", 0)
-        try:
-            super()._post_clean()
-        finally:
-            if unsaved_fact:
-                setattr(self.instance, f"{unsaved_fact}_id", None)
+        super()._post_clean()
         if self._errors or self.instance.start is None:
             return
+        # The offsets are not form fields, so the form left the constraints on them unchecked;
+        # now that the quote has placed them, check those too (the inline's own fact excepted,
+        # as it is attached only when saved).
         inline_facts = {name for name, field in self.fields.items() if isinstance(field, InlineForeignKeyField)}
         try:
             self.instance.validate_constraints(exclude=(self._get_validation_exclusions() - OFFSET_FIELDS) | inline_facts)
         except ValidationError as error:
             self._update_errors(error)
-
-    def _unsaved_inline_fact(self):
-        """The field of the fact an inline formset attaches this citation to, when that fact is not saved yet."""
-        return next(
-            (
-                name
-                for name, field in self.fields.items()
-                if isinstance(field, InlineForeignKeyField) and field.parent_instance.pk is None and name in self.cleaned_data
-            ),
-            None,
-        )

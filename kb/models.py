@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import Exact
+from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -64,6 +65,12 @@ class DatePrecision(models.TextChoices):
     DAY = "day", "Day"
     MONTH = "month", "Month"
     YEAR = "year", "Year"
+
+
+PRECISION_MESSAGE = (
+    "A date of month precision must be the 1st of its month, and one of year precision the 1st of January; "
+    "an empty date has no precision."
+)
 
 
 def date_matches_precision(field, precision_field):
@@ -129,6 +136,7 @@ class Source(SlugNaturalKey, Searchable):
             models.CheckConstraint(
                 condition=date_matches_precision("published_on", "published_precision"),
                 name="kb_source_published_matches_precision",
+                violation_error_message=PRECISION_MESSAGE,
             ),
             models.CheckConstraint(condition=~Q(text=""), name="kb_source_text_not_empty"),
         ]
@@ -269,6 +277,7 @@ class Official(SlugNaturalKey, Searchable):
             models.CheckConstraint(
                 condition=Q(jurisdiction__isnull=False) | Q(organization__isnull=False),
                 name="kb_official_acts_for_someone",
+                violation_error_message="An official acts for a jurisdiction, an organization, or both: name one.",
             ),
         ]
 
@@ -298,6 +307,7 @@ class Program(SlugNaturalKey, Searchable):
             models.CheckConstraint(
                 condition=date_matches_precision("started_on", "started_precision"),
                 name="kb_program_started_matches_precision",
+                violation_error_message=PRECISION_MESSAGE,
             ),
         ]
 
@@ -369,6 +379,7 @@ class ProgramFact(SlugNaturalKey, models.Model):
             models.CheckConstraint(
                 condition=date_matches_precision("date", "date_precision"),
                 name="kb_programfact_date_matches_precision",
+                violation_error_message=PRECISION_MESSAGE,
             ),
         ]
 
@@ -473,11 +484,14 @@ class Position(SlugNaturalKey, Searchable):
                 condition=Q(date_precision__in=DatePrecision.values), name="kb_position_date_precision_valid"
             ),
             models.CheckConstraint(
-                condition=date_matches_precision("date", "date_precision"), name="kb_position_date_matches_precision"
+                condition=date_matches_precision("date", "date_precision"),
+                name="kb_position_date_matches_precision",
+                violation_error_message=PRECISION_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=Q(official__isnull=False) | Q(jurisdiction__isnull=False) | Q(organization__isnull=False),
                 name="kb_position_has_holder",
+                violation_error_message="A position is held by an official, a jurisdiction or an organization: name one.",
             ),
             models.CheckConstraint(condition=~Q(summary=""), name="kb_position_summary_not_empty"),
         ]
@@ -519,6 +533,7 @@ class OtherName(models.Model):
             models.CheckConstraint(
                 condition=exactly_one_of(NAMED_FIELDS),
                 name="kb_othername_names_exactly_one",
+                violation_error_message="An other name belongs to exactly one official, organization or program.",
             ),
             models.UniqueConstraint(fields=["official", "name"], name="kb_othername_unique_per_official"),
             models.UniqueConstraint(fields=["organization", "name"], name="kb_othername_unique_per_organization"),
@@ -582,16 +597,22 @@ class Citation(models.Model):
             models.CheckConstraint(condition=~Q(quote=""), name="kb_citation_quote_not_empty"),
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="kb_citation_offsets_ordered"),
             models.CheckConstraint(
-                condition=Q(end=models.F("start") + Length("quote")), name="kb_citation_offsets_span_quote"
+                condition=Q(end=models.F("start") + Length("quote")),
+                name="kb_citation_offsets_span_quote",
+                violation_error_message="The offsets must span the quote exactly: end = start + length of the quote.",
             ),
             models.CheckConstraint(
                 condition=exactly_one_of(CITED_FIELDS),
                 name="kb_citation_cites_exactly_one_fact",
+                violation_error_message=(
+                    "A citation backs exactly one fact: a position, program fact, other name, official, "
+                    "organization or program."
+                ),
             ),
         ]
 
     def __str__(self):
-        return f"{self.source.slug} [{self.start}:{self.end}]"
+        return f"“{Truncator(self.quote).chars(60)}” [{self.start}:{self.end}]"
 
     @property
     def cited_field(self):
@@ -633,8 +654,3 @@ class Citation(models.Model):
             self.locate_quote()
         super().full_clean(*args, **kwargs)
 
-    def clean(self):
-        if sum(getattr(self, f"{field}_id") is not None for field in CITED_FIELDS) != 1:
-            raise ValidationError(
-                "A citation backs exactly one fact: a position, program fact, other name, official, organization or program."
-            )
