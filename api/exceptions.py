@@ -4,10 +4,13 @@
 exactly what to fix. Database refusals (a constraint, a protected delete) are client errors.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
+from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -85,6 +88,9 @@ def _plain_error(status_code, code, detail):
     return JsonResponse({"status": status_code, "code": code, "detail": detail, "errors": {}}, status=status_code)
 
 
+# Exempt from CSRF: it changes nothing, and a write to an unknown path with a session cookie
+# deserves the JSON 404, not Django's HTML CSRF page.
+@csrf_exempt
 def page_not_found(request, exception=None):
     return _plain_error(404, "not_found", f"Nothing here: {request.path}. The API starts at /api/v1/.")
 
@@ -94,7 +100,22 @@ def server_error(request):
 
 
 def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return _plain_error(413, "too_large", f"The request body is larger than the {limit} bytes accepted.")
     return _plain_error(400, "bad_request", "The request could not be understood.")
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: JSON under /api/, Django's own page elsewhere (the admin's forms)."""
+    if not request.path.startswith("/api/"):
+        return django_csrf_failure(request, reason)
+    return _plain_error(
+        403,
+        "permission_denied",
+        f"CSRF check failed: {reason} With a session, send the csrftoken cookie's value in the X-CSRFToken "
+        "header; API clients can use a token (Authorization: Token <key>) instead.",
+    )
 
 
 def permission_denied(request, exception=None):

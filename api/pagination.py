@@ -1,21 +1,158 @@
+"""Pages whose cost follows the page asked for, not the size of the table.
+
+`limit`/`offset` work everywhere. In a key order (the default order of every list), `next` and
+`previous` links carry a `cursor` instead once the offset passes `CURSOR_FROM_OFFSET`, and
+whenever the request itself used one: a cursor names the last row seen, so the database seeks
+straight to it through the ordering's index instead of counting off the rows before it.
+
+`count` is exact up to `EXACT_COUNT_LIMIT` matches; past it, PostgreSQL's planner estimate
+(never below the limit). Either way counting reads at most that many rows.
+"""
+
+import base64
+import binascii
+import json
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError as DjangoValidationError
+from django.db import connections
+from django.db.models import Q
 from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+EXACT_COUNT_LIMIT = 1000
+# Links past this offset switch to cursors: offsets cost a scan of every row they skip.
+CURSOR_FROM_OFFSET = 1000
+
+COUNT_DESCRIPTION = (
+    f"How many results match: exact up to {EXACT_COUNT_LIMIT:,}; above that, on PostgreSQL, the database's "
+    f"estimate (at least {EXACT_COUNT_LIMIT + 1:,}), so that counting never reads a whole table. "
+    "Follow `next` until it is null to visit every result."
+)
+
+
+def bounded_count(queryset, limit=EXACT_COUNT_LIMIT):
+    """The number of rows `queryset` matches, reading at most `limit` + 1 of them; past `limit`,
+    PostgreSQL's planner estimate (the exact count elsewhere: SQLite keeps no estimates)."""
+    queryset = queryset.order_by().values("pk")
+    counted = queryset[: limit + 1].count()
+    if counted <= limit:
+        return counted
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return queryset.count()
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return max(int(plan[0]["Plan"]["Plan Rows"]), limit + 1)
+
+
+class KeyOrder:
+    """An ordering that can be resumed from a row: plain, non-null fields ending in a unique one."""
+
+    def __init__(self, model, names):
+        self.names = names
+        self.fields = []
+        for name in names:
+            descending = name.startswith("-")
+            try:
+                field = model._meta.get_field(name.lstrip("-"))
+            except FieldDoesNotExist:
+                raise ValueError(name) from None
+            # A relation orders by the related model's ordering; a NULL compares with nothing.
+            if field.null or (field.is_relation and name.lstrip("-") != field.attname):
+                raise ValueError(name)
+            self.fields.append((field, descending))
+        last = self.fields[-1][0] if self.fields else None
+        if last is None or not (last.unique or last.primary_key):
+            raise ValueError("the last field is not unique")
+
+    @classmethod
+    def of(cls, queryset):
+        """The queryset's key order, or None when its order cannot be resumed from a row."""
+        ordering = list(queryset.query.order_by or queryset.model._meta.ordering)
+        if not all(isinstance(name, str) for name in ordering):
+            return None
+        pk_name = queryset.model._meta.pk.name
+        names = [name.replace("pk", pk_name) if name.lstrip("-") == "pk" else name for name in ordering]
+        try:
+            return cls(queryset.model, names)
+        except ValueError:
+            return None
+
+    def values_of(self, row):
+        return [getattr(row, field.attname) for field, _ in self.fields]
+
+    def after(self, values, backwards=False):
+        """Rows strictly after `values` in this order (before them, `backwards`)."""
+        condition = Q()
+        equal = {}
+        for (field, descending), value in zip(self.fields, values):
+            upward = descending == backwards
+            condition |= Q(**equal, **{f"{field.attname}__{'gt' if upward else 'lt'}": value})
+            equal[field.attname] = value
+        # The first key's bound on its own lets the database seek in the ordering's index.
+        first, descending = self.fields[0]
+        bound = Q(**{f"{first.attname}__{'gte' if descending == backwards else 'lte'}": values[0]})
+        return bound & condition
+
+    def reversed(self):
+        return [name[1:] if name.startswith("-") else f"-{name}" for name in self.names]
+
+    def encode(self, values, backwards=False):
+        raw = json.dumps(
+            {"o": self.names, "k": [_plain(value) for value in values], "b": backwards},
+            separators=(",", ":"),
+        )
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def decode(self, cursor):
+        try:
+            raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            if raw["o"] != self.names or len(raw["k"]) != len(self.fields):
+                raise ValueError
+            values = [field.to_python(value) for (field, _), value in zip(self.fields, raw["k"])]
+            return values, bool(raw["b"])
+        except (ValueError, TypeError, KeyError, binascii.Error, DjangoValidationError, UnicodeDecodeError):
+            raise exceptions.ValidationError(
+                {"cursor": ["Not a cursor for this list and order: use the `next` and `previous` links as given."]}
+            ) from None
+
+
+def _plain(value):
+    return value if isinstance(value, (int, str)) or value is None else str(value)
 
 
 class StrictLimitOffsetPagination(LimitOffsetPagination):
-    """`limit`/`offset` paging that rejects what it cannot honour instead of silently guessing."""
+    """`limit`/`offset` paging that rejects what it cannot honour instead of silently guessing,
+    and continues by cursor where offsets would grow expensive."""
 
     default_limit = DEFAULT_LIMIT
     max_limit = MAX_LIMIT
+    cursor_query_param = "cursor"
 
     def get_limit(self, request):
         return self._parse(request, self.limit_query_param, self.default_limit, minimum=1, maximum=self.max_limit)
 
     def get_offset(self, request):
         return self._parse(request, self.offset_query_param, 0, minimum=0)
+
+    def get_cursor(self, request):
+        cursor = request.query_params.get(self.cursor_query_param)
+        if cursor is not None and self.offset_query_param in request.query_params:
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: [f"Give either {self.cursor_query_param} or {self.offset_query_param}, not both."]}
+            )
+        if cursor is not None and (not cursor or len(cursor) > 1000):
+            raise exceptions.ValidationError(
+                {"cursor": ["Not a cursor for this list and order: use the `next` and `previous` links as given."]}
+            )
+        return cursor
 
     @staticmethod
     def _parse(request, name, default, minimum, maximum=None):
@@ -31,6 +168,74 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
             raise exceptions.ValidationError({name: [f"Must be a whole number {bound}, not {value}."]})
         return value
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.limit = self.get_limit(request)
+        self.offset = self.get_offset(request)
+        cursor = self.get_cursor(request)
+        self.key_order = KeyOrder.of(queryset)
+        self.first_values = self.last_values = None
+        self.backwards = False
+        if cursor is not None:
+            if self.key_order is None:
+                raise exceptions.ValidationError(
+                    {"cursor": ["This order cannot be followed by cursor: page with offset instead."]}
+                )
+            values, self.backwards = self.key_order.decode(cursor)
+            page = queryset.filter(self.key_order.after(values, self.backwards))
+            if self.backwards:
+                page = page.order_by(*self.key_order.reversed())
+            rows = list(page[: self.limit + 1])
+            more = len(rows) > self.limit
+            rows = rows[: self.limit]
+            if self.backwards:
+                rows.reverse()
+                self.has_next, self.has_previous = True, more
+            else:
+                self.has_next, self.has_previous = more, True
+        else:
+            # Past any table's size, and past what a database's integers hold: nothing to read.
+            rows = list(queryset[self.offset : self.offset + self.limit + 1]) if self.offset < 2**62 else []
+            self.has_next = len(rows) > self.limit
+            rows = rows[: self.limit]
+            self.has_previous = self.offset > 0
+        self.count = bounded_count(queryset)
+        self.using_cursor = cursor is not None
+        self.display_page_controls = not self.using_cursor and self.count > self.limit and self.template is not None
+        if rows and self.key_order is not None:
+            self.first_values = self.key_order.values_of(rows[0])
+            self.last_values = self.key_order.values_of(rows[-1])
+        return rows
+
+    def _continues_by_cursor(self):
+        return self.key_order is not None and self.last_values is not None and (
+            self.using_cursor or self.offset + self.limit >= CURSOR_FROM_OFFSET
+        )
+
+    def get_next_link(self):
+        if not self.has_next:
+            return None
+        url = replace_query_param(self.request.build_absolute_uri(), self.limit_query_param, self.limit)
+        if self._continues_by_cursor():
+            url = remove_query_param(url, self.offset_query_param)
+            return replace_query_param(url, self.cursor_query_param, self.key_order.encode(self.last_values))
+        url = remove_query_param(url, self.cursor_query_param)
+        return replace_query_param(url, self.offset_query_param, self.offset + self.limit)
+
+    def get_previous_link(self):
+        if not self.has_previous:
+            return None
+        url = replace_query_param(self.request.build_absolute_uri(), self.limit_query_param, self.limit)
+        if self._continues_by_cursor() and (self.using_cursor or self.offset > CURSOR_FROM_OFFSET):
+            url = remove_query_param(url, self.offset_query_param)
+            return replace_query_param(url, self.cursor_query_param, self.key_order.encode(self.first_values, True))
+        url = remove_query_param(url, self.cursor_query_param)
+        if self.using_cursor:
+            return None
+        if self.offset - self.limit <= 0:
+            return remove_query_param(url, self.offset_query_param)
+        return replace_query_param(url, self.offset_query_param, self.offset - self.limit)
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
@@ -40,6 +245,28 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
                 )
                 parameter["schema"].update({"minimum": 1, "maximum": self.max_limit, "default": self.default_limit})
             elif parameter["name"] == self.offset_query_param:
-                parameter["description"] = "Index of the first result to return (0-based)."
+                parameter["description"] = "Index of the first result to return (0-based). Not with `cursor`."
                 parameter["schema"].update({"minimum": 0, "default": 0})
+        parameters.append(
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    "Where to continue, as given in `next` and `previous` links (opaque): links carry one past "
+                    f"offset {CURSOR_FROM_OFFSET:,} and after any request that used one. A page reached by cursor "
+                    "costs the same however deep it is. Not with `offset`; keep the other parameters of the link."
+                ),
+                "schema": {"type": "string"},
+            }
+        )
         return parameters
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        properties = response["properties"]
+        properties["count"]["description"] = COUNT_DESCRIPTION
+        properties["next"]["description"] = "The next page, or null on the last one."
+        properties["previous"]["description"] = "The previous page, or null on the first one."
+        properties["next"]["example"] = "http://api.example.org/accounts/?limit=100&offset=400"
+        return response

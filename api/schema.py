@@ -16,7 +16,8 @@ class ErrorSerializer(serializers.Serializer):
     status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
     code = serializers.CharField(
         help_text="A stable machine-readable code: invalid, not_found, not_authenticated, permission_denied, "
-        "method_not_allowed, protected, conflict, throttled, unsupported_media_type, parse_error, server_error."
+        "method_not_allowed, protected, conflict, throttled, unsupported_media_type, parse_error, too_large, "
+        "database_unavailable, server_error."
     )
     detail = serializers.CharField(help_text="What went wrong, for a person.")
     errors = serializers.DictField(
@@ -27,24 +28,33 @@ class ErrorSerializer(serializers.Serializer):
 
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input: a query parameter or field is malformed or unknown. `errors` names each one.",
-    "401": "Not authenticated: writing needs a token (`Authorization: Token <key>`) or a session.",
+    "401": "Not authenticated: writing needs a token (`Authorization: Token <key>`) or a session; a wrong token is refused even for reading.",
     "403": "Authenticated, but without the model permission this change needs (or a missing CSRF token).",
     "404": "No record has this slug.",
     "409": "Refused by the knowledge base's rules: e.g. deleting a source that is still cited.",
+    "413": "The request body is larger than the server accepts (2.5 MB).",
     "415": "Unsupported content type: send application/json.",
+    "429": "Too many requests from this client: wait the seconds `Retry-After` says.",
+    "503": "The database is not answering (e.g. restarting): retry after the seconds `Retry-After` says.",
 }
+
+# Any operation may be throttled (when rates are set) or meet a database outage.
+ANY_OPERATION_ERRORS = ["429", "503"]
 
 
 def _error_codes(method, is_detail):
     if method in ("GET", "HEAD"):
-        return ["400", "404"] if is_detail else ["400"]
-    if method == "POST":
-        return ["400", "401", "403", "409", "415"]
-    if method in ("PUT", "PATCH"):
-        return ["400", "401", "403", "404", "409", "415"]
-    if method == "DELETE":
-        return ["401", "403", "404", "409"]
-    return []
+        # 401: reading needs no credentials, but wrong ones (an unknown token) are refused.
+        codes = ["400", "401", "404"] if is_detail else ["400", "401"]
+    elif method == "POST":
+        codes = ["400", "401", "403", "409", "413", "415"]
+    elif method in ("PUT", "PATCH"):
+        codes = ["400", "401", "403", "404", "409", "413", "415"]
+    elif method == "DELETE":
+        codes = ["401", "403", "404", "409"]
+    else:
+        codes = []
+    return codes + ANY_OPERATION_ERRORS
 
 
 class KnowledgeBaseAutoSchema(AutoSchema):
@@ -81,7 +91,8 @@ class RefFieldExtension(OpenApiSerializerFieldExtension):
         reference = auto_schema.resolve_serializer(RefSerializer, direction).ref
         expanded = auto_schema.resolve_serializer(field.expanded_serializer(), direction).ref
         return {
-            "oneOf": [reference, expanded],
+            # anyOf, not oneOf: an expanded record has the fields of a reference too, so it matches both.
+            "anyOf": [reference, expanded],
             "description": (
                 f"{field.help_text or ''} A reference {{slug, name, url}}; the whole record with `?expand={field.field_name}`."
             ).strip(),

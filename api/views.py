@@ -12,13 +12,18 @@ from api import filters, serializers
 from api.schema import examples_for
 from kb.models import Citation, Jurisdiction, Official, Organization, OtherName, Position, Program, ProgramFact, Source
 
-COMMON_QUERY_PARAMETERS = {"limit", "offset", "expand", "format"}
+COMMON_QUERY_PARAMETERS = {"limit", "offset", "cursor", "expand", "format"}
 POSITION_EXPANSIONS = ("program", "official", "jurisdiction", "organization")
 
 
 def cited():
-    """Citations with their sources, in a stable order, for prefetching."""
-    return Citation.objects.select_related("source").order_by("source__slug", "start", "pk")
+    """Citations with their sources, in a stable order, for prefetching. A citation prints only its
+    source's slug: the source's document and search text stay in the database."""
+    return (
+        Citation.objects.select_related("source")
+        .defer("source__text", "source__search_text")
+        .order_by("source__slug", "start", "pk")
+    )
 
 
 def other_names_with_citations():
@@ -44,7 +49,9 @@ class KnowledgeBaseViewSet(viewsets.ModelViewSet):
     """Read by anyone; write with a token or session and the matching model permission."""
 
     lookup_field = "slug"
-    lookup_value_regex = "[^/]+"
+    # Slug characters only: anything else (a NUL byte, which PostgreSQL refuses in a query) is
+    # answered by the JSON 404 of unknown paths before it reaches the database.
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     filter_backends = [DjangoFilterBackend]
     expandable = ()
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
@@ -57,7 +64,7 @@ class KnowledgeBaseViewSet(viewsets.ModelViewSet):
     def _validate_query(self, request):
         """Check every query parameter up front, so one 400 names all that is wrong."""
         is_list = self.action in ("list", "timeline")
-        known = set(COMMON_QUERY_PARAMETERS) - (set() if is_list else {"limit", "offset"})
+        known = set(COMMON_QUERY_PARAMETERS) - (set() if is_list else {"limit", "offset", "cursor"})
         errors = {}
         filterset_class = getattr(self, "filterset_class", None)
         if is_list and filterset_class is not None:
@@ -68,7 +75,7 @@ class KnowledgeBaseViewSet(viewsets.ModelViewSet):
         for name in sorted(set(request.query_params) - known):
             errors[name] = [f"Unknown query parameter. Accepted here: {', '.join(sorted(known))}."]
         if is_list and self.paginator is not None:
-            for check in (self.paginator.get_limit, self.paginator.get_offset):
+            for check in (self.paginator.get_limit, self.paginator.get_offset, self.paginator.get_cursor):
                 try:
                     check(request)
                 except exceptions.ValidationError as error:
@@ -246,9 +253,12 @@ class PositionViewSet(KnowledgeBaseViewSet):
     @staticmethod
     def base_queryset():
         """Everything a page of positions shows, in a fixed number of queries."""
-        return Position.objects.select_related(
-            "program", "official", "jurisdiction", "organization"
-        ).prefetch_related(Prefetch("citations", cited()))
+        # No response prints a search text; a position's repeats all its quotes.
+        return (
+            Position.objects.select_related("program", "official", "jurisdiction", "organization")
+            .defer(*(f"{prefix}search_text" for prefix in ("", "program__", "official__", "jurisdiction__", "organization__")))
+            .prefetch_related(Prefetch("citations", cited()))
+        )
 
     def get_queryset(self):
         return self.base_queryset()

@@ -11,6 +11,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
 
 from kb.forms import CitationForm
 from kb.models import (
@@ -86,7 +87,10 @@ class WithoutBulkyChoices:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class KnowledgeBaseAdmin(WithoutBulkyChoices, admin.ModelAdmin):
+class KnowledgeBaseAdmin(WithoutBulkyChoices, SimpleHistoryAdmin):
+    """Each record's History page lists every change: when, by whom (none for load_kb) and each
+    field's old and new value."""
+
     def get_queryset(self, request):
         relations = self.list_select_related if isinstance(self.list_select_related, (list, tuple)) else ()
         return without_bulky_fields(super().get_queryset(request), relations)
