@@ -1,7 +1,6 @@
 """One FilterSet per resource. Every filter carries the help text the OpenAPI schema shows."""
 
 import django_filters as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from kb.models import (
@@ -54,7 +53,8 @@ def choice_filter(choices, help_text, multiple=False):
 
 
 def date_filter(help_text, **kwargs):
-    return filters.DateFilter(help_text=help_text, error_messages=DATE_ERRORS, **kwargs)
+    # Only the documented form: "03/06/2011" must not be read as 6 March (or 3 June).
+    return filters.DateFilter(help_text=help_text, error_messages=DATE_ERRORS, input_formats=["%Y-%m-%d"], **kwargs)
 
 
 class TotalOrderingFilter(filters.OrderingFilter):
@@ -84,6 +84,13 @@ class SearchFilterSet(filters.FilterSet):
         return search(queryset, value)
 
 
+SOURCE_HELP = "Only positions with a citation from this source (slug)."
+SUB_JURISDICTIONS_HELP = (
+    "true or false (default). With `jurisdiction`: also include positions of the jurisdictions inside it "
+    "and of their officials."
+)
+
+
 class PositionFilterSet(SearchFilterSet):
     search = search_filter("summary, date wording, note, holder names and other names, and citation quotes")
 
@@ -97,9 +104,12 @@ class PositionFilterSet(SearchFilterSet):
             "(e.g. Boston within Massachusetts)."
         ),
     )
-    include_sub_jurisdictions = filters.BooleanFilter(
-        method="filter_nothing",
-        help_text="With `jurisdiction`: also include positions of jurisdictions inside it and of their officials.",
+    include_sub_jurisdictions = filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        method="read_with_jurisdiction",
+        help_text=SUB_JURISDICTIONS_HELP,
+        error_messages={"invalid_choice": "'%(value)s' is not accepted; choose from: true, false."},
     )
     official = slug_filter(Official.objects.all(), "Only positions taken by this official (slug).")
     organization = slug_filter(Organization.objects.all(), "Only positions taken by this organization (slug).")
@@ -118,7 +128,7 @@ class PositionFilterSet(SearchFilterSet):
     source = slug_filter(
         Source.objects.all(),
         method="filter_source",
-        help_text="Only positions with a citation from this source (slug).",
+        help_text=SOURCE_HELP,
     )
     as_of = date_filter(
         method="filter_as_of",
@@ -137,14 +147,16 @@ class PositionFilterSet(SearchFilterSet):
         model = Position
         fields = []
 
-    def filter_nothing(self, queryset, name, value):
-        return queryset  # read by filter_jurisdiction
+    @extend_schema_field({"type": "boolean", "description": SUB_JURISDICTIONS_HELP})
+    def read_with_jurisdiction(self, queryset, name, value):
+        return queryset  # filter_jurisdiction reads it
 
     def filter_jurisdiction(self, queryset, name, jurisdiction):
         include_sub = bool(self.form.cleaned_data.get("include_sub_jurisdictions"))
         return queryset.held_by_jurisdiction(jurisdiction, include_sub_jurisdictions=include_sub)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    # The wire type, for the schema: the filter works on the source the slug names.
+    @extend_schema_field({"type": "string", "description": SOURCE_HELP})
     def filter_source(self, queryset, name, source):
         return queryset.filter(pk__in=source.citations.filter(position__isnull=False).values("position_id"))
 

@@ -149,24 +149,10 @@ def test_a_search_of_exactly_500_characters_is_accepted(knowledge_base, api):
     assert page(get(api, "positions/", {"search": "a" * 500}))["count"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "api/filters.py: include_sub_jurisdictions is a BooleanFilter, whose widget reads any value but "
-        "true/false as 'not given', so a typo silently filters nothing instead of a 400."
-    ),
-)
 def test_a_bad_boolean_is_a_400(knowledge_base, api):
     assert_error(get(api, "positions/", {"jurisdiction": "massachusetts", "include_sub_jurisdictions": "maybe"}), 400)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "api/filters.py date_filter(): DateFilter takes Django's DATE_INPUT_FORMATS, so '03/06/2011' is read as "
-        "March 6 (US order) although the API documents and its error message demand YYYY-MM-DD."
-    ),
-)
 @pytest.mark.parametrize("day", ["03/06/2011", "Jun 3 2011", "3 June 2011"])
 def test_a_date_not_written_yyyy_mm_dd_is_a_400(knowledge_base, api, day):
     assert_error(get(api, "positions/", {"as_of": day}), 400, "as_of")

@@ -77,13 +77,6 @@ def test_every_operation_has_a_summary_or_description(schema):
     assert undescribed == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "api/filters.py PositionFilterSet.filter_source: @extend_schema_field(OpenApiTypes.STR) makes "
-        "drf-spectacular drop the filter's help_text, so ?source has no description (positions and both timelines)."
-    ),
-)
 def test_every_query_parameter_has_a_description(schema):
     undescribed = [
         f"{method.upper()} {path} ?{parameter['name']}"
