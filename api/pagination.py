@@ -12,6 +12,7 @@ straight to it through the ordering's index instead of counting off the rows bef
 import base64
 import binascii
 import json
+import re
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError as DjangoValidationError
 from django.db import connections
@@ -23,6 +24,9 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 EXACT_COUNT_LIMIT = 1000
+# The largest offset: past any table, within the 64-bit integers databases take (with a limit added).
+MAX_OFFSET = 2**62
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 # Links past this offset switch to cursors: offsets cost a scan of every row they skip.
 CURSOR_FROM_OFFSET = 1000
 
@@ -140,7 +144,7 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         return self._parse(request, self.limit_query_param, self.default_limit, minimum=1, maximum=self.max_limit)
 
     def get_offset(self, request):
-        return self._parse(request, self.offset_query_param, 0, minimum=0)
+        return self._parse(request, self.offset_query_param, 0, minimum=0, maximum=MAX_OFFSET)
 
     def get_cursor(self, request):
         cursor = request.query_params.get(self.cursor_query_param)
@@ -161,6 +165,8 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
             return default
         bound = f"between {minimum} and {maximum}" if maximum is not None else f"{minimum} or more"
         try:
+            if not WHOLE_NUMBER.fullmatch(raw):  # int() would also take " 1", "1_0" and other scripts' digits
+                raise ValueError(raw)
             value = int(raw)
         except ValueError:
             raise exceptions.ValidationError({name: [f"Must be a whole number {bound}, not {raw[:40]!r}."]}) from None
@@ -195,7 +201,7 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
                 self.has_next, self.has_previous = more, True
         else:
             # Past any table's size, and past what a database's integers hold: nothing to read.
-            rows = list(queryset[self.offset : self.offset + self.limit + 1]) if self.offset < 2**62 else []
+            rows = list(queryset[self.offset : self.offset + self.limit + 1]) if self.offset < MAX_OFFSET else []
             self.has_next = len(rows) > self.limit
             rows = rows[: self.limit]
             self.has_previous = self.offset > 0

@@ -91,6 +91,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses what ConditionalGet passes on (so ETags are of the uncompressed body, weakened by gzip).
+    "config.compression.GZipWithoutSessionsMiddleware",
+    # An ETag for every GET answer; a client that sends it back (If-None-Match) gets 304, no body.
+    "django.middleware.http.ConditionalGetMiddleware",
     # Before anything that may answer (CommonMiddleware), so every API answer carries CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     # A database that does not answer is a quick 503, not a 500 or a hung request.
@@ -104,6 +108,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# bench/run.py only: the floor views at /bench/floor/ and a query count on every answer. Never in production.
+KB_BENCH_FLOOR = env_bool("KB_BENCH_FLOOR", False)
+if KB_BENCH_FLOOR:
+    MIDDLEWARE.insert(0, "bench.middleware.QueryCountMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
@@ -17,6 +18,9 @@ urlpatterns = [
     # Unknown API paths answer in JSON even with debug on, whose 404 page is HTML.
     re_path(r"^api/", page_not_found),
 ]
+
+if settings.KB_BENCH_FLOOR:
+    urlpatterns.insert(0, path("bench/floor/", include("bench.floor_urls")))
 
 handler400 = "api.exceptions.bad_request"
 handler403 = "api.exceptions.permission_denied"

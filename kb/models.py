@@ -475,7 +475,24 @@ class Position(SlugNaturalKey, Searchable):
 
     class Meta:
         ordering = ["date", "slug"]
-        indexes = [models.Index(fields=["program", "date"], name="kb_position_program_date")]
+        # Each list and timeline reads a page in (date, slug) order, filtered by one of these;
+        # the index hands the rows over in order, so a page costs the same at any table size.
+        indexes = [
+            models.Index(fields=["program", "date"], name="kb_position_program_date"),
+            models.Index(fields=["date", "slug"], name="kb_position_date_slug"),
+            models.Index(fields=["jurisdiction", "date", "slug"], name="kb_position_jurisdiction_date"),
+            models.Index(fields=["official", "date", "slug"], name="kb_position_official_date"),
+            models.Index(fields=["organization", "date", "slug"], name="kb_position_organization_date"),
+            # as_of(): is there a later position of the same holder on the same program? The
+            # expressions are those of _same_holder_as_outer(), so one index probe answers.
+            models.Index(
+                "program",
+                Coalesce("jurisdiction", Value(0)),
+                Coalesce("organization", Value(0)),
+                "date",
+                name="kb_position_holder_date",
+            ),
+        ]
         constraints = [
             *slugged_constraints("position"),
             models.CheckConstraint(condition=Q(stance__in=Stance.values), name="kb_position_stance_valid"),

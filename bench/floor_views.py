@@ -1,0 +1,118 @@
+"""The floor: what the API's main operations cost with no framework in between.
+
+Each view runs the queries the API runs for the same request (the kb queryset methods, the
+same page, count and citation queries) and writes the same JSON, from `values()` rows with
+orjson: no DRF request, viewset, filterset, serializer or renderer. Mounted only when
+KB_BENCH_FLOOR is on, for bench/run.py; never in production. A test checks that each floor
+answer equals the API's.
+"""
+
+import datetime
+
+import orjson
+from django.db.models import F
+from django.http import Http404, HttpResponse
+
+from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, bounded_count
+from kb.models import Citation, Jurisdiction, Position, Program
+from kb.search import search
+
+POSITION_FIELDS = ("slug", "stance", "date", "date_precision", "date_basis", "date_text", "summary", "note")
+HOLDERS = ("program", "official", "jurisdiction", "organization")
+HOLDER_FIELDS = [f"{holder}__{field}" for holder in HOLDERS for field in ("slug", "name")]
+
+
+def positions(request):
+    params = request.GET
+    queryset = Position.objects.all()
+    if "program" in params:
+        program = Program.objects.filter(slug=params["program"]).values_list("pk", flat=True).first()
+        if program is None:
+            raise Http404
+        queryset = queryset.filter(program_id=program)
+    if "as_of" in params:
+        queryset = queryset.as_of(datetime.date.fromisoformat(params["as_of"]))
+    if "search" in params:
+        queryset = search(queryset, params["search"])
+    return _page(request, queryset.order_by("date", "slug"))
+
+
+def jurisdiction_timeline(request, slug):
+    jurisdiction = Jurisdiction.objects.filter(slug=slug).first()
+    if jurisdiction is None:
+        raise Http404
+    queryset = Position.objects.held_by_jurisdiction(jurisdiction, include_sub_jurisdictions=True)
+    return _page(request, queryset.order_by("date", "slug"))
+
+
+def position(request, slug):
+    rows = _rows(Position.objects.filter(slug=slug))
+    if not rows:
+        raise Http404
+    return _json(_positions_json(request, rows)[0])
+
+
+def _page(request, queryset):
+    params = request.GET
+    limit = int(params.get("limit", DEFAULT_LIMIT))
+    offset = int(params.get("offset", 0))
+    key_order = KeyOrder.of(queryset)
+    if "cursor" in params:
+        values, _ = key_order.decode(params["cursor"])
+        rows = _rows(queryset.filter(key_order.after(values))[: limit + 1])
+    else:
+        rows = _rows(queryset[offset : offset + limit + 1])
+    has_next = len(rows) > limit
+    rows = rows[:limit]
+    count = bounded_count(queryset)
+    results = _positions_json(request, rows)
+    next_link = None
+    if has_next:
+        base = request.build_absolute_uri(request.path)
+        if "cursor" in params or offset + limit >= CURSOR_FROM_OFFSET:
+            last = rows[-1]
+            next_link = f"{base}?limit={limit}&cursor={key_order.encode([last['date'], last['slug']])}"
+        else:
+            next_link = f"{base}?limit={limit}&offset={offset + limit}"
+    return _json({"count": count, "next": next_link, "previous": None, "results": results})
+
+
+def _rows(queryset):
+    return list(queryset.values("pk", *POSITION_FIELDS, *HOLDER_FIELDS))
+
+
+def _positions_json(request, rows):
+    prefix = request.build_absolute_uri("/api/v1/")
+    citations = {}
+    for citation in (
+        Citation.objects.filter(position_id__in=[row["pk"] for row in rows])
+        .order_by("source__slug", "start", "pk")
+        .values("position_id", "quote", "start", "end", source_slug=F("source__slug"))
+    ):
+        source = citation["source_slug"]
+        citations.setdefault(citation["position_id"], []).append(
+            {
+                "source": source,
+                "source_url": f"{prefix}sources/{source}/",
+                "quote": citation["quote"],
+                "start": citation["start"],
+                "end": citation["end"],
+            }
+        )
+    results = []
+    for row in rows:
+        result = {"slug": row["slug"], "url": f"{prefix}positions/{row['slug']}/"}
+        for holder in HOLDERS:
+            slug = row[f"{holder}__slug"]
+            result[holder] = (
+                {"slug": slug, "name": row[f"{holder}__name"], "url": f"{prefix}{holder}s/{slug}/"} if slug else None
+            )
+        for field in POSITION_FIELDS[1:]:
+            result[field] = row[field]
+        result["citations"] = citations.get(row["pk"], [])
+        results.append(result)
+    return results
+
+
+def _json(document):
+    return HttpResponse(orjson.dumps(document), content_type="application/json")
