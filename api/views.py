@@ -13,7 +13,22 @@ from api.schema import examples_for
 from kb.models import Citation, Jurisdiction, Official, Organization, OtherName, Position, Program, ProgramFact, Source
 
 COMMON_QUERY_PARAMETERS = {"limit", "offset", "cursor", "expand", "format"}
-POSITION_EXPANSIONS = ("program", "official", "jurisdiction", "organization")
+# What `?expand=` may inline, per resource: field -> the kind of record it is.
+POSITION_EXPANSIONS = {
+    "program": "program",
+    "official": "official",
+    "jurisdiction": "jurisdiction",
+    "organization": "organization",
+}
+
+# What each kind's serializer reads beyond its own row, so an expanded page is prefetched whole:
+# (related records shown as references, related lists).
+EXPANDED_READS = {
+    "program": (["agency"], ["other_names", "citations"]),
+    "official": (["jurisdiction", "organization"], ["other_names", "citations"]),
+    "organization": (["jurisdiction", "parent"], ["other_names", "citations"]),
+    "jurisdiction": (["parent"], []),
+}
 
 
 def cited():
@@ -26,8 +41,14 @@ def cited():
     )
 
 
-def other_names_with_citations():
-    return Prefetch("other_names", queryset=OtherName.objects.prefetch_related(Prefetch("citations", cited())))
+def other_names_with_citations(lookup="other_names"):
+    return Prefetch(lookup, queryset=OtherName.objects.prefetch_related(Prefetch("citations", cited())))
+
+
+def _prefetch(lookup):
+    if lookup.endswith("other_names"):
+        return other_names_with_citations(lookup)
+    return Prefetch(lookup, cited())
 
 
 def expand_parameter(expandable):
@@ -53,7 +74,7 @@ class KnowledgeBaseViewSet(viewsets.ModelViewSet):
     # answered by the JSON 404 of unknown paths before it reaches the database.
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     filter_backends = [DjangoFilterBackend]
-    expandable = ()
+    expandable = {}
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def initial(self, request, *args, **kwargs):
@@ -86,6 +107,14 @@ class KnowledgeBaseViewSet(viewsets.ModelViewSet):
             errors.update(error.detail)
         if errors:
             raise exceptions.ValidationError(errors)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        for field in self._requested_expansions():
+            related, lists = EXPANDED_READS[self.expandable[field]]
+            queryset = queryset.select_related(field, *(f"{field}__{name}" for name in related))
+            queryset = queryset.prefetch_related(*(_prefetch(f"{field}__{name}") for name in lists))
+        return queryset
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -132,9 +161,9 @@ summary="Change some fields, by slug", **body),
     )
 
 
-@_documented("programs", ("agency",), serializers.ProgramDetailSerializer)
+@_documented("programs", {"agency": "organization"}, serializers.ProgramDetailSerializer)
 class ProgramViewSet(KnowledgeBaseViewSet):
-    expandable = ("agency",)
+    expandable = {"agency": "organization"}
     filterset_class = filters.ProgramFilterSet
 
     def get_serializer_class(self):
@@ -150,9 +179,9 @@ class ProgramViewSet(KnowledgeBaseViewSet):
         return queryset
 
 
-@_documented("jurisdictions", ("parent",))
+@_documented("jurisdictions", {"parent": "jurisdiction"})
 class JurisdictionViewSet(KnowledgeBaseViewSet):
-    expandable = ("parent",)
+    expandable = {"parent": "jurisdiction"}
     filterset_class = filters.JurisdictionFilterSet
     serializer_class = serializers.JurisdictionSerializer
 
@@ -184,9 +213,9 @@ class JurisdictionViewSet(KnowledgeBaseViewSet):
         return _timeline_response(self, positions)
 
 
-@_documented("organizations", ("jurisdiction", "parent"))
+@_documented("organizations", {"jurisdiction": "jurisdiction", "parent": "organization"})
 class OrganizationViewSet(KnowledgeBaseViewSet):
-    expandable = ("jurisdiction", "parent")
+    expandable = {"jurisdiction": "jurisdiction", "parent": "organization"}
     filterset_class = filters.OrganizationFilterSet
     serializer_class = serializers.OrganizationSerializer
 
@@ -196,9 +225,9 @@ class OrganizationViewSet(KnowledgeBaseViewSet):
         )
 
 
-@_documented("officials", ("jurisdiction", "organization"))
+@_documented("officials", {"jurisdiction": "jurisdiction", "organization": "organization"})
 class OfficialViewSet(KnowledgeBaseViewSet):
-    expandable = ("jurisdiction", "organization")
+    expandable = {"jurisdiction": "jurisdiction", "organization": "organization"}
     filterset_class = filters.OfficialFilterSet
     serializer_class = serializers.OfficialSerializer
 
@@ -264,7 +293,7 @@ class PositionViewSet(KnowledgeBaseViewSet):
         return self.base_queryset()
 
 
-@_documented("sources", (), serializers.SourceDetailSerializer)
+@_documented("sources", {}, serializers.SourceDetailSerializer)
 class SourceViewSet(KnowledgeBaseViewSet):
     filterset_class = filters.SourceFilterSet
 
