@@ -4,9 +4,11 @@
 exactly what to fix. Database refusals (a constraint, a protected delete) are client errors.
 """
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.views.csrf import csrf_failure as django_csrf_failure
@@ -16,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 NON_FIELD = "non_field_errors"
+logger = logging.getLogger(__name__)
 
 
 def _flatten(detail):
@@ -62,6 +65,13 @@ def exception_handler(exc, context):
     if isinstance(exc, IntegrityError):
         return error_response(
             status.HTTP_409_CONFLICT, "conflict", f"The change breaks a rule of the knowledge base: {exc}".strip()
+        )
+    if isinstance(exc, DataError):
+        # A value the database cannot store or compare (out of range, a NUL byte): the input's fault.
+        # Validation should have named the field first; the warning says where it did not.
+        logger.warning("Database refused a value on %s %s: %s", context["request"].method, context["request"].path, exc)
+        return error_response(
+            status.HTTP_400_BAD_REQUEST, "invalid", "A value is outside what the knowledge base can store or search for."
         )
 
     response = drf_exception_handler(exc, context)

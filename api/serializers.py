@@ -31,7 +31,17 @@ class RefSerializer(serializers.Serializer):
     url = serializers.URLField()
 
 
-class RefField(serializers.SlugRelatedField):
+class SlugReferenceField(serializers.SlugRelatedField):
+    """A related record by slug. A value no slug can be (one with a NUL byte, which PostgreSQL
+    refuses in a query) is an unknown slug, answered before any query, not a database error."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", "\\x00"))
+        return super().to_internal_value(data)
+
+
+class RefField(SlugReferenceField):
     """Written as the related record's slug; read as a RefSerializer object, or expanded in full."""
 
     def __init__(self, view_name, expanded_serializer, **kwargs):
@@ -97,7 +107,7 @@ class RejectsUnknownFields:
 class CitationSerializer(RejectsUnknownFields, serializers.ModelSerializer):
     """A verbatim quote from a source; `source.text[start:end] == quote`. Offsets are computed from the quote."""
 
-    source = serializers.SlugRelatedField(slug_field="slug", queryset=Source.objects.all(), help_text="Source slug.")
+    source = SlugReferenceField(slug_field="slug", queryset=Source.objects.all(), help_text="Source slug.")
     source_url = serializers.SerializerMethodField()
 
     class Meta:

@@ -13,7 +13,6 @@ from rest_framework.test import APIClient
 from kb.models import Citation, Jurisdiction, Official, Organization, Position, Program, ProgramFact, Source
 from tests.api_helpers import (  # noqa: F401  (fixtures)
     API,
-    ON_POSTGRESQL,
     api,
     assert_error,
     fast_password_hashing,
@@ -700,25 +699,13 @@ def test_deleting_a_program_with_positions_is_a_409_and_nothing_is_deleted(knowl
 # ---------------------------------------------------------------- never a 500
 
 
-NUL_SLUG_ON_POSTGRESQL = pytest.mark.xfail(
-    ON_POSTGRESQL,
-    strict=True,
-    reason=(
-        "api/serializers.py: RefField and CitationSerializer.source (SlugRelatedField) look a NUL up in the "
-        "database, which PostgreSQL refuses (DataError, a 500); they should fail as an unknown slug."
-    ),
-)
-
-
 @pytest.mark.parametrize(
     "body",
     [
-        pytest.param({"program": "\x00"}, marks=NUL_SLUG_ON_POSTGRESQL),
+        {"program": "\x00"},
         {"slug": "\x00"},
         {"summary": "\x00"},
-        pytest.param(
-            {"citations": [{"source": "\x00", "quote": "New York Gov. Andrew Cuomo"}]}, marks=NUL_SLUG_ON_POSTGRESQL
-        ),
+        {"citations": [{"source": "\x00", "quote": "New York Gov. Andrew Cuomo"}]},
         {"citations": [{"source": HERALD, "quote": "\x00"}]},
         {"citations": "not a list"},
         {"citations": [None]},

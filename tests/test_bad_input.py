@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
-from django.db import OperationalError
+from django.db import DataError, OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -122,6 +122,11 @@ BAD_FIELDS = [
     ("jurisdiction", {"jurisdiction": "texas"}),
     ("organization", {"organization": "nobody"}),
     ("citations.0.source", {"citations": [{"source": "nowhere", "quote": CUOMO}]}),
+    # a NUL byte, which PostgreSQL refuses in any text: answered before the query
+    ("program", {"program": "secure-communities\x00"}),
+    ("official", {"official": "\x00"}),
+    ("citations.0.source", {"citations": [{"source": "\x00", "quote": CUOMO}]}),
+    ("date_text", {"date_text": "June\x00"}),
     # malformed slugs and lengths
     ("slug", {"slug": "Not A Slug"}),
     ("slug", {"slug": "a" * 200}),
@@ -392,3 +397,15 @@ def test_an_unknown_host_is_a_400_in_json(anonymous):
     response = anonymous.get(API + "positions/", HTTP_HOST="evil.example.com")
 
     assert_error(response, 400, code="bad_request")
+
+
+def test_a_value_the_database_refuses_is_a_400_not_a_500(anonymous, knowledge_base):
+    """The last line of defence when validation misses one: PostgreSQL's DataError (a NUL byte,
+    a number out of range) is the input's fault."""
+    refused = DataError("integer out of range")
+
+    with mock.patch.object(PositionViewSet, "list", side_effect=refused):
+        response = anonymous.get(API + "positions/")
+
+    body = assert_error(response, 400, code="invalid")
+    assert "integer out of range" not in body["detail"]
