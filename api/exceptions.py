@@ -5,10 +5,11 @@ exactly what to fix. Database refusals (a constraint, a protected delete) are cl
 """
 
 import logging
+import sys
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.views.csrf import csrf_failure as django_csrf_failure
@@ -106,6 +107,12 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    # Django calls this while handling the exception, which a middleware may have raised outside
+    # any view (a session saved on the way out): a database outage is still a 503 there.
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        from config.middleware import database_unavailable_response
+
+        return database_unavailable_response()
     return _plain_error(500, "server_error", "Something went wrong on our side; it has been logged.")
 
 

@@ -409,3 +409,17 @@ def test_a_value_the_database_refuses_is_a_400_not_a_500(anonymous, knowledge_ba
 
     body = assert_error(response, 400, code="invalid")
     assert "integer out of range" not in body["detail"]
+
+
+def test_a_database_outage_met_outside_a_view_is_a_503_too(rf):
+    """Django's handler500 answers for errors a middleware raises (a session saved on the way out)."""
+    from api.exceptions import server_error
+
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        response = server_error(rf.get("/admin/"))
+
+    assert response.status_code == 503
+    assert json.loads(response.content)["code"] == "database_unavailable"
+    assert response["Retry-After"]
