@@ -90,6 +90,9 @@ class KeyOrder:
             return None
 
     def values_of(self, row):
+        """The row's keys: a model instance, or a `values()` row (whose primary key may be "pk")."""
+        if isinstance(row, dict):
+            return [row["pk"] if field.primary_key and "pk" in row else row[field.attname] for field, _ in self.fields]
         return [getattr(row, field.attname) for field, _ in self.fields]
 
     def after(self, values, backwards=False):
@@ -191,7 +194,7 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
             page = queryset.filter(self.key_order.after(values, self.backwards))
             if self.backwards:
                 page = page.order_by(*self.key_order.reversed())
-            rows = list(page[: self.limit + 1])
+            rows = list(self._rows(page, view)[: self.limit + 1])
             more = len(rows) > self.limit
             rows = rows[: self.limit]
             if self.backwards:
@@ -201,7 +204,7 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
                 self.has_next, self.has_previous = more, True
         else:
             # Past any table's size, and past what a database's integers hold: nothing to read.
-            rows = list(queryset[self.offset : self.offset + self.limit + 1]) if self.offset < MAX_OFFSET else []
+            rows = list(self._rows(queryset, view)[self.offset : self.offset + self.limit + 1]) if self.offset < MAX_OFFSET else []
             self.has_next = len(rows) > self.limit
             rows = rows[: self.limit]
             self.has_previous = self.offset > 0
@@ -212,6 +215,13 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
             self.first_values = self.key_order.values_of(rows[0])
             self.last_values = self.key_order.values_of(rows[-1])
         return rows
+
+    @staticmethod
+    def _rows(queryset, view):
+        """The page as the view reads it: `view.page_rows(queryset)` (e.g. `values()` rows), or
+        model instances. Counting stays on the queryset itself, without the rows' joins."""
+        page_rows = getattr(view, "page_rows", None)
+        return page_rows(queryset) if page_rows is not None else queryset
 
     def _continues_by_cursor(self):
         return self.key_order is not None and self.last_values is not None and (

@@ -70,6 +70,9 @@ def _url(view_name, slug, context):
     return f"{parts[0]}{slug}{parts[1]}"
 
 
+record_url = _url
+
+
 @extend_schema_field(OpenApiTypes.URI)
 class SlugURLField(serializers.Field):
     """The record's own API URL (read-only), built as `_url` builds it."""

@@ -2,13 +2,13 @@
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 
-from api import filters, serializers
+from api import filters, reads, serializers
+from api.filtering import ValidatedFilterBackend
 from api.schema import examples_for
 from kb.models import Citation, Jurisdiction, Official, Organization, OtherName, Position, Program, ProgramFact, Source
 
@@ -73,7 +73,7 @@ class KnowledgeBaseViewSet(viewsets.ModelViewSet):
     # Slug characters only: anything else (a NUL byte, which PostgreSQL refuses in a query) is
     # answered by the JSON 404 of unknown paths before it reaches the database.
     lookup_value_regex = "[-a-zA-Z0-9_]+"
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ValidatedFilterBackend]
     expandable = {}
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
@@ -93,6 +93,7 @@ class KnowledgeBaseViewSet(viewsets.ModelViewSet):
             filterset = filterset_class(request.query_params, queryset=filterset_class._meta.model.objects.none())
             if not filterset.is_valid():
                 errors.update(filterset.errors)
+            self.validated_filterset = filterset  # filtering reuses it (api.filtering)
         for name in sorted(set(request.query_params) - known):
             errors[name] = [f"Unknown query parameter. Accepted here: {', '.join(sorted(known))}."]
         if is_list and self.paginator is not None:
@@ -261,8 +262,19 @@ def _timeline_response(view, positions):
     positions = view.filter_queryset(positions)
     if "ordering" not in view.request.query_params:
         positions = positions.order_by("date", "slug")
-    page = view.paginate_queryset(positions)
-    return view.get_paginated_response(view.get_serializer(page, many=True).data)
+    return _positions_page(view, positions)
+
+
+def _positions_page(view, positions):
+    """A page of positions, read as rows (api.reads) unless `?expand=` asks for whole records."""
+    context = view.get_serializer_context()
+    if context["expand"]:
+        page = view.paginate_queryset(positions)
+        return view.get_paginated_response(view.get_serializer(page, many=True).data)
+    view.page_rows = reads.position_rows
+    rows = view.paginate_queryset(positions)
+    results = reads.positions_json(rows, lambda view_name, slug: serializers.record_url(view_name, slug, context))
+    return view.get_paginated_response(results)
 
 
 @_documented(
@@ -291,6 +303,9 @@ class PositionViewSet(KnowledgeBaseViewSet):
 
     def get_queryset(self):
         return self.base_queryset()
+
+    def list(self, request, *args, **kwargs):
+        return _positions_page(self, self.filter_queryset(self.get_queryset()))
 
 
 @_documented("sources", {}, serializers.SourceDetailSerializer)

@@ -2,7 +2,8 @@
 
 Each view runs the queries the API runs for the same request (the kb queryset methods, the
 same page, count and citation queries) and writes the same JSON, from `values()` rows with
-orjson: no DRF request, viewset, filterset, serializer or renderer. Mounted only when
+orjson (api.reads, which the API's lists use too): no DRF request, viewset, filterset,
+serializer, paginator or renderer. Mounted only when
 KB_BENCH_FLOOR is on, for bench/run.py; never in production. A test checks that each floor
 answer equals the API's.
 """
@@ -10,17 +11,12 @@ answer equals the API's.
 import datetime
 
 import orjson
-from django.db.models import F
 from django.http import Http404, HttpResponse
 
 from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, bounded_count
-from kb.models import Citation, Jurisdiction, Position, Program
+from api.reads import position_rows, positions_json
+from kb.models import Jurisdiction, Position, Program
 from kb.search import search
-
-POSITION_FIELDS = ("slug", "stance", "date", "date_precision", "date_basis", "date_text", "summary", "note")
-HOLDERS = ("program", "official", "jurisdiction", "organization")
-HOLDER_FIELDS = [f"{holder}__{field}" for holder in HOLDERS for field in ("slug", "name")]
-
 
 def positions(request):
     params = request.GET
@@ -78,40 +74,12 @@ def _page(request, queryset):
 
 
 def _rows(queryset):
-    return list(queryset.values("pk", *POSITION_FIELDS, *HOLDER_FIELDS))
+    return list(position_rows(queryset))
 
 
 def _positions_json(request, rows):
     prefix = request.build_absolute_uri("/api/v1/")
-    citations = {}
-    for citation in (
-        Citation.objects.filter(position_id__in=[row["pk"] for row in rows])
-        .order_by("source__slug", "start", "pk")
-        .values("position_id", "quote", "start", "end", source_slug=F("source__slug"))
-    ):
-        source = citation["source_slug"]
-        citations.setdefault(citation["position_id"], []).append(
-            {
-                "source": source,
-                "source_url": f"{prefix}sources/{source}/",
-                "quote": citation["quote"],
-                "start": citation["start"],
-                "end": citation["end"],
-            }
-        )
-    results = []
-    for row in rows:
-        result = {"slug": row["slug"], "url": f"{prefix}positions/{row['slug']}/"}
-        for holder in HOLDERS:
-            slug = row[f"{holder}__slug"]
-            result[holder] = (
-                {"slug": slug, "name": row[f"{holder}__name"], "url": f"{prefix}{holder}s/{slug}/"} if slug else None
-            )
-        for field in POSITION_FIELDS[1:]:
-            result[field] = row[field]
-        result["citations"] = citations.get(row["pk"], [])
-        results.append(result)
-    return results
+    return positions_json(rows, lambda view_name, slug: f"{prefix}{view_name.removesuffix('-detail')}s/{slug}/")
 
 
 def _json(document):

@@ -314,7 +314,7 @@ class Generator:
 
     def _organizations(self):
         table, rand = self.tables[Organization], self.random
-        self.organization_names, self.agencies, self.groups = {}, [], []
+        self.organization_names, self.organization_other_names, self.agencies, self.groups = {}, {}, [], []
         agencies = max(1, self.sizes.programs // 5)
         for number in range(self.sizes.organizations):
             if number < agencies:
@@ -329,11 +329,14 @@ class Generator:
                 name = f"{rand.choice(PLACE_STARTS)} Coalition for Immigrant Rights {number + 1}"
                 kind, jurisdiction = OrganizationKind.ADVOCACY_GROUP, None
                 description = "An advocacy group that campaigns on immigration enforcement."
+            acronym = "".join(word[0] for word in name.split() if word[0].isupper()) + str(number + 1)
             pk = table.add(
                 slug=f"{SLUG_PREFIX}{slugify(name)}", name=name, kind=kind, description=description,
-                jurisdiction_id=jurisdiction, search_text=words_of(name, "", description),
+                jurisdiction_id=jurisdiction, search_text=words_of(name, acronym, "", description),
             )
+            self.tables[OtherName].add(name=acronym, organization_id=pk)
             self.organization_names[pk] = name
+            self.organization_other_names[pk] = [acronym]
             (self.agencies if number < agencies else self.groups).append(pk)
 
     def _officials(self):
@@ -543,7 +546,7 @@ class Generator:
             if official:
                 names += [self.official_names[official], *self.official_other_names[official]]
             if organization:
-                names.append(self.organization_names[organization])
+                names += [self.organization_names[organization], *self.organization_other_names[organization]]
             quotes = [quote for *_, quote in sorted(quotes_by_position.get(row[0], ()))]
             text = " ".join(
                 [

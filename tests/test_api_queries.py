@@ -71,14 +71,14 @@ FILTERED = [
     (
         "positions/",
         {"program": "secure-communities"},
-        5,
-        "the program, twice: when every parameter is checked up front, then when filtering; count; page; citations",
+        4,
+        "the program, once: checked up front with every parameter, and that check's filters reused; count; page; citations",
     ),
     (
         "positions/",
         {"jurisdiction": "massachusetts", "include_sub_jurisdictions": "true"},
-        7,
-        "the jurisdiction, twice (checked, then filtering); the jurisdictions inside it, one query per level "
+        6,
+        "the jurisdiction, once (checked up front; filtering reuses the check); the jurisdictions inside it, one query per level "
         "(Boston, then none); count; page; citations",
     ),
     ("positions/", {"as_of": "2011-06-06", "stance": "refuses"}, 3, "count; page (superseded positions excluded in SQL); citations"),
