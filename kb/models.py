@@ -73,6 +73,17 @@ PRECISION_MESSAGE = (
 )
 
 
+def check_date_precision(instance, field, precision_field):
+    """The precision rule as a form error on the date field (the constraint alone names no field)."""
+    day, precision = getattr(instance, field), getattr(instance, precision_field)
+    if day is None:
+        if precision:
+            raise ValidationError({precision_field: "An empty date has no precision."})
+        return
+    if (precision == DatePrecision.MONTH and day.day != 1) or (precision == DatePrecision.YEAR and (day.month, day.day) != (1, 1)):
+        raise ValidationError({field: f"{day} does not fit {precision} precision: {PRECISION_MESSAGE}"})
+
+
 def date_matches_precision(field, precision_field):
     """A month-precise date is the 1st of its month, a year-precise one the 1st of January."""
     return (
@@ -150,6 +161,7 @@ class Source(SlugNaturalKey, Searchable):
         return self.comments_start if self.comments_start is not None else len(self.text)
 
     def clean(self):
+        check_date_precision(self, "published_on", "published_precision")
         if self.published_quote and self.published_quote not in self.text:
             raise ValidationError({"published_quote": "This quote is not verbatim in the source's text."})
         if self.comments_start is not None and self.comments_start > len(self.text):
@@ -314,6 +326,9 @@ class Program(SlugNaturalKey, Searchable):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        check_date_precision(self, "started_on", "started_precision")
+
 
 class ProgramFactKind(models.TextChoices):
     STARTED = "started", "Started"
@@ -385,6 +400,9 @@ class ProgramFact(SlugNaturalKey, models.Model):
 
     def __str__(self):
         return self.statement
+
+    def clean(self):
+        check_date_precision(self, "date", "date_precision")
 
 
 class Stance(models.TextChoices):
@@ -515,6 +533,9 @@ class Position(SlugNaturalKey, Searchable):
 
     def __str__(self):
         return self.summary
+
+    def clean(self):
+        check_date_precision(self, "date", "date_precision")
 
     @property
     def holder_name(self):

@@ -190,16 +190,7 @@ def referenced_assets(html):
     "path",
     [
         "/api/docs/",
-        pytest.param(
-            "/api/redoc/",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "config/urls.py: drf-spectacular's redoc.html links Google Fonts "
-                    "(https://fonts.googleapis.com, fonts.gstatic.com); it needs a template without them."
-                ),
-            ),
-        ),
+        "/api/redoc/",
     ],
 )
 def test_the_documentation_pages_load_only_local_assets(client, path):

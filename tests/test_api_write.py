@@ -272,13 +272,6 @@ def test_a_date_that_is_not_the_first_day_of_its_precision_is_a_400(knowledge_ba
     assert body["errors"], body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "kb/models.py: the date/precision rule is only a CheckConstraint, whose error is not tied to a field, "
-        "so the 400 names Django's '__all__' instead of `date`."
-    ),
-)
 def test_a_date_precision_mismatch_names_the_date_and_says_what_is_accepted(knowledge_base, token_api):
     body = assert_error(
         token_api.post(f"{API}positions/", new_position(date="2011-06-06", date_precision="month"), format="json"),
