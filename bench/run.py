@@ -187,7 +187,7 @@ def measure(database, database_url, size, options, datasette_file):
     manage(database_url, "migrate", "--noinput")
     manage(database_url, "load_kb")
     generated = time.monotonic()
-    manage(database_url, "generate_synthetic_kb", "--positions", str(size))
+    manage(database_url, "generate_synthetic_kb", "--positions", str(size), "--verbosity", "0")
     print(f"generated in {time.monotonic() - generated:.0f} s", flush=True)
     operations = json.loads(
         subprocess.run(

@@ -455,9 +455,19 @@ class PositionQuerySet(SlugQuerySet):
         return self.filter(date__lte=day).exclude(models.Exists(superseded))
 
 
+class NoId(models.Expression):
+    """0, the id no row has, written into the SQL itself: SQLite uses an index on an expression
+    only when the query spells it the same, and a bound parameter never does."""
+
+    output_field = models.BigIntegerField()
+
+    def as_sql(self, compiler, connection):
+        return "0", []
+
+
 def _same_as_outer(field):
     """NULL-safe equality of `field` with the outer query's (ids are positive, so 0 stands for NULL)."""
-    return Exact(Coalesce(field, Value(0)), Coalesce(models.OuterRef(field), Value(0)))
+    return Exact(Coalesce(field, NoId()), Coalesce(models.OuterRef(field), NoId()))
 
 
 def _same_holder_as_outer():
@@ -505,8 +515,8 @@ class Position(SlugNaturalKey, Searchable):
             # expressions are those of _same_holder_as_outer(), so one index probe answers.
             models.Index(
                 "program",
-                Coalesce("jurisdiction", Value(0)),
-                Coalesce("organization", Value(0)),
+                Coalesce("jurisdiction", NoId()),
+                Coalesce("organization", NoId()),
                 "date",
                 name="kb_position_holder_date",
             ),
