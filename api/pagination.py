@@ -15,15 +15,15 @@ import json
 import re
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError as DjangoValidationError
-from django.db import connections
 from django.db.models import Q
 from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from kb.counting import EXACT_COUNT_LIMIT, bounded_count
+
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-EXACT_COUNT_LIMIT = 1000
 # The largest offset: past any table, within the 64-bit integers databases take (with a limit added).
 MAX_OFFSET = 2**62
 WHOLE_NUMBER = re.compile(r"-?[0-9]+")
@@ -35,25 +35,6 @@ COUNT_DESCRIPTION = (
     f"estimate (at least {EXACT_COUNT_LIMIT + 1:,}), so that counting never reads a whole table. "
     "Follow `next` until it is null to visit every result."
 )
-
-
-def bounded_count(queryset, limit=EXACT_COUNT_LIMIT):
-    """The number of rows `queryset` matches, reading at most `limit` + 1 of them; past `limit`,
-    PostgreSQL's planner estimate (the exact count elsewhere: SQLite keeps no estimates)."""
-    queryset = queryset.order_by().values("pk")
-    counted = queryset[: limit + 1].count()
-    if counted <= limit:
-        return counted
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return queryset.count()
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return max(int(plan[0]["Plan"]["Plan Rows"]), limit + 1)
 
 
 class KeyOrder:

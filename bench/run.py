@@ -51,7 +51,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="About a minute: 2,000 and 20,000 positions, 2 s runs, once.")
     parser.add_argument("--sizes", help="Comma-separated numbers of positions (default 2000,200000; quick 2000,20000).")
-    parser.add_argument("--duration", type=int, help="Seconds per wrk run (default 4; quick 2).")
+    parser.add_argument("--duration", type=int, help="Seconds per wrk run (default 3; quick 2).")
     parser.add_argument("--repeat", type=int, help="Runs per figure, whose median is kept (default 3; quick 1).")
     parser.add_argument("--concurrency", help="Comma-separated concurrent connections (default 1,16; quick 16).")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only (no SQLite, no Datasette).")
@@ -60,7 +60,7 @@ def main():
     options = parser.parse_args()
     quick = options.quick
     options.sizes = [int(size) for size in (options.sizes or ("2000,20000" if quick else "2000,200000")).split(",")]
-    options.duration = options.duration or (2 if quick else 4)
+    options.duration = options.duration or (2 if quick else 3)
     options.repeat = options.repeat or (1 if quick else 3)
     options.concurrency = [int(c) for c in (options.concurrency or ("16" if quick else "1,16")).split(",")]
 

@@ -29,10 +29,12 @@ def operations():
     detail = positions.order_by("pk")[positions.count() // 3]
     search = f"{official.name.split()[-1]} {program.name.split()[0]}"
     table = "/bench/kb_position.json"
+    # Datasette's JSON also suggests facets by default, a browsing aid the API does not offer: off.
+    lean = "_nofacet=1&_nosuggest=1"
     return {
         "list": {
             "path": f"/api/v1/positions/?program={program.slug}&limit={PAGE}",
-            "datasette": f"{table}?program_id={program.pk}&_sort=date&_size={PAGE}&_shape=objects",
+            "datasette": f"{table}?program_id={program.pk}&_sort=date&_size={PAGE}&_shape=objects&{lean}",
             "what": f"positions of one program, page of {PAGE}",
         },
         "as_of": {
@@ -49,7 +51,7 @@ def operations():
         },
         "timeline": {
             "path": f"/api/v1/jurisdictions/{state.slug}/timeline/?limit={PAGE}",
-            "datasette": f"{table}?jurisdiction_id={state.pk}&_sort=date&_size={PAGE}&_shape=objects",
+            "datasette": f"{table}?jurisdiction_id={state.pk}&_sort=date&_size={PAGE}&_shape=objects&{lean}",
             "what": "a state's timeline (with its cities), page of 100",
         },
         "detail": {
@@ -59,7 +61,7 @@ def operations():
         },
         "deep_page": {
             "path": f"/api/v1/positions/?limit={PAGE}&cursor={cursor}",
-            "datasette": f"{table}?_sort=date&_size={PAGE}&_shape=objects&_next={deep.date},{deep.pk}",
+            "datasette": f"{table}?_sort=date&_size={PAGE}&_shape=objects&{lean}&_next={deep.date},{deep.pk}",
             "what": "a page 90% deep into every position, by cursor",
         },
     }

@@ -437,7 +437,9 @@ class PositionQuerySet(SlugQuerySet):
     def held_by_jurisdiction(self, jurisdiction, include_sub_jurisdictions=False):
         """Positions of a jurisdiction or of its officials; with sub-jurisdictions, of those too."""
         ids = jurisdiction.descendant_ids() if include_sub_jurisdictions else [jurisdiction.pk]
-        return self.filter(Q(jurisdiction_id__in=ids) | Q(official__jurisdiction_id__in=ids))
+        # The officials as a subquery, not a join: each side of the OR is then an index lookup.
+        officials = Official.objects.filter(jurisdiction_id__in=ids).values("pk")
+        return self.filter(Q(jurisdiction_id__in=ids) | Q(official_id__in=officials))
 
     def as_of(self, day):
         """For each holder and program, the latest position dated on or before `day`.
