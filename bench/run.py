@@ -194,7 +194,8 @@ def measure(database, database_url, size, options, datasette_file):
             [str(PYTHON), "-m", "bench.targets"], cwd=ROOT, env=environment(database_url), check=True, capture_output=True, text=True
         ).stdout
     )
-    run = {"database": database, "size": size, "operations": {}}
+    # The machine may be shared: the load average says how much else was running meanwhile.
+    run = {"database": database, "size": size, "operations": {}, "load": [os.getloadavg()[0]]}
     servers = {"api": gunicorn(database_url)}
     if datasette_file is not None:
         servers["datasette"] = datasette(datasette_file)
@@ -206,12 +207,24 @@ def measure(database, database_url, size, options, datasette_file):
             figures = run["operations"][name] = {"what": operation["what"]}
             for target, url in targets.items():
                 figures[target] = {"queries": queries_of(url), "by_concurrency": {}}
-                for concurrency in options.concurrency:
-                    figures[target]["by_concurrency"][concurrency] = wrk(url, concurrency, options)
+            for concurrency in options.concurrency:
+                # The targets take turns, run after run, so that whatever else loads the machine
+                # weighs on each alike and the ratios stay fair.
+                runs = {target: [] for target in targets}
+                for target, url in targets.items():
+                    wrk(url, concurrency, 1)  # warm-up
+                for _ in range(options.repeat):
+                    for target, url in targets.items():
+                        runs[target].append(wrk(url, concurrency, options.duration))
+                for target in targets:
+                    figures[target]["by_concurrency"][concurrency] = {
+                        key: statistics.median(run[key] for run in runs[target]) for key in ("rps", "p50", "p99")
+                    }
             print(summary_line(name, figures, options.concurrency), flush=True)
     finally:
         for server in servers.values():
             server.stop()
+    run["load"].append(os.getloadavg()[0])
     return run
 
 
@@ -227,21 +240,17 @@ def queries_of(url):
 WRK_LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 
 
-def wrk(url, concurrency, options):
-    arguments = ["wrk", "-t1", f"-c{concurrency}", "--latency", "--timeout", "10s", url]
-    subprocess.run([*arguments[:-1], "-d1s", url], check=True, capture_output=True, timeout=60)  # warm-up
-    runs = []
-    for _ in range(options.repeat):
-        output = subprocess.run(
-            [*arguments[:-1], f"-d{options.duration}s", url], check=True, capture_output=True, text=True,
-            timeout=options.duration + 60,
-        ).stdout
-        if "Non-2xx" in output or "Socket errors" in output:
-            raise SystemExit(f"wrk saw errors on {url}:\n{output}")
-        latency = {percent: float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit] for percent, value, unit in WRK_LATENCY.findall(output)}
-        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-        runs.append({"rps": rps, "p50": latency["50"], "p99": latency["99"]})
-    return {key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99")}
+def wrk(url, concurrency, duration):
+    """One wrk run: requests/s and the p50 and p99 latencies in ms."""
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{concurrency}", f"-d{duration}s", "--latency", "--timeout", "10s", url],
+        check=True, capture_output=True, text=True, timeout=duration + 60,
+    ).stdout
+    if "Non-2xx" in output:
+        raise SystemExit(f"wrk saw errors on {url}:\n{output}")
+    latency = {percent: float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit] for percent, value, unit in WRK_LATENCY.findall(output)}
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return {"rps": rps, "p50": latency["50"], "p99": latency["99"]}
 
 
 # --- Reporting ---------------------------------------------------------------------------------
@@ -265,7 +274,8 @@ def report(results, options):
     print(f"wrk, {options.duration} s per run, median of {options.repeat}; gunicorn, {WORKERS} sync workers; page of 100.")
     ratios = []
     for run in results["runs"]:
-        print(f"\n### {run['database']}, {run['size']:,} synthetic positions, {top} concurrent clients\n")
+        load = " to ".join(f"{value:.1f}" for value in run["load"])
+        print(f"\n### {run['database']}, {run['size']:,} synthetic positions, {top} concurrent clients (load average {load})\n")
         print("| operation | API req/s | p50 ms | p99 ms | queries | floor req/s | floor queries | API/floor | Datasette req/s | API/Datasette |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for name, figures in run["operations"].items():
