@@ -2,7 +2,8 @@
 
 One browser for all of them, a fresh context (cookies, storage) per test. Chromium comes from the
 system (`scripts/system-deps.sh chromium`, which `make test` runs), never from `playwright install`;
-without it every browser test is skipped with the reason, which pytest's `-ra` summary shows.
+without it every browser test is skipped with the reason, which pytest's `-ra` summary shows, as
+they are when SKIP_BROWSER_TESTS gives a reason (`make test` does in its SQLite leg).
 
 A failing test leaves a screenshot of its page in artifacts/screenshots/<test>.png. With
 SAVE_DOCS_SCREENSHOTS=1 the tests also write the README's screenshots to docs/screenshots/.
@@ -16,6 +17,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.core.servers.basehttp import WSGIServer
+from django.db import connections
+from pytest_django.live_server_helper import LiveServer
 
 from kb.models import Position
 
@@ -29,9 +33,6 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 OFF_THE_MACHINE = re.compile(r"^(?!(?:https?|wss?)://(?:127\.0\.0\.1|localhost|\[::1\])(?:[:/]|$))[a-z]+://")
 VIEWPORT = {"width": 1280, "height": 900}
 TIMEOUT_MS = 15_000
-
-# The live server listens on the IPv4 loopback, so the browser never tries ::1 first.
-os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 
 
 @dataclass
@@ -53,17 +54,53 @@ def stays_on_the_machine(url):
     return parts.hostname in LOOPBACK_HOSTS
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    reason = os.environ.get("SKIP_BROWSER_TESTS")
+    if reason:
+        pytest.skip(reason)  # before any fixture: no server, no browser
+
+
+class SingleThreadedWSGIServer(WSGIServer):
+    """Django's server, answering one request at a time; it shares the live server's signature."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture(scope="package")
+def live_server():
+    """pytest-django's live server on the IPv4 loopback; single-threaded on in-memory SQLite.
+
+    There the server's threads and the test share one SQLite connection, and two threads using it
+    at once can deadlock for good: one waits for SQLite's lock holding Python's, while the other,
+    holding SQLite's inside a Python function Django gives SQLite (dates, regular expressions),
+    waits for Python's. So the server answers one request at a time, and a test that queries after
+    a page's actions first waits for the page's requests to end ("networkidle"), as the page
+    fixture does before the database is emptied. On PostgreSQL every thread has a connection of
+    its own: the server stays threaded, its requests concurrent as gunicorn's are.
+    """
+    server = LiveServer("127.0.0.1", start=False)
+    if server.thread.connections_override:  # in-memory SQLite, shared with the server's threads
+        server.thread.server_class = SingleThreadedWSGIServer
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="package", autouse=True)
 def knowledge_base_restored_afterwards(django_db_blocker):
     """The live server's tests are transactional: each empties the database when it ends.
 
     Loading the knowledge base again afterwards leaves the database as the session set it up for
-    whichever tests run next. Set up before the browser, so torn down after it has closed.
+    whichever tests run next. Set up before the browser, so torn down after it has closed. The
+    connection it opens is closed: an open one would stop the test database from being dropped.
     """
     yield
     with django_db_blocker.unblock():
         if not Position.objects.exists():
             call_command("load_kb", verbosity=0)
+        connections.close_all()
 
 
 @pytest.fixture(scope="package")
@@ -116,6 +153,9 @@ def page(browser, traffic):
     page = context.new_page()
     page.on("pageerror", lambda error: traffic.page_errors.append(str(error)))
     yield page
+    # The server finishes what the page asked for before the test's database is emptied
+    # (see live_server); immediate when the page is idle already.
+    page.wait_for_load_state("networkidle")
     context.close()
 
 
