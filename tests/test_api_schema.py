@@ -275,3 +275,12 @@ def test_the_browsable_api_assets_are_served(client):
     assert local
     for asset in local:
         assert client.get(asset).status_code == 200, asset
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_the_documentation_pages_forbid_remote_images_fonts_and_calls(client, path):
+    # ReDoc's bundle hard-codes a logo from its maker's CDN: the browser must refuse it unsent.
+    policy = client.get(path)["Content-Security-Policy"]
+    assert "img-src 'self' data:" in policy
+    assert "font-src 'self' data:" in policy
+    assert "connect-src 'self'" in policy

@@ -1,0 +1,25 @@
+"""The documentation pages (Swagger UI, ReDoc) load nothing from outside the site.
+
+Their assets come from drf-spectacular-sidecar, but ReDoc's bundle hard-codes one image from its
+maker's CDN; this policy has the browser refuse it (and anything else remote) before it is sent.
+"""
+
+from functools import wraps
+
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+
+LOCAL_ONLY_POLICY = "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
+
+
+def local_only(view):
+    @wraps(view)
+    def with_policy(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = LOCAL_ONLY_POLICY
+        return response
+
+    return with_policy
+
+
+swagger_ui = local_only(SpectacularSwaggerView.as_view(url_name="schema"))
+redoc = local_only(SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"))
