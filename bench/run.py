@@ -75,6 +75,7 @@ def main():
     postgres_url = os.environ["DATABASE_URL"]
     for size in options.sizes:
         results["runs"].append(measure("PostgreSQL", postgres_url, size, options, datasette_file=None))
+        save(results, options)
     manage(postgres_url, "generate_synthetic_kb", "--remove")
     if not options.no_sqlite:
         with tempfile.TemporaryDirectory(prefix="kb-bench-") as directory:
@@ -83,8 +84,12 @@ def main():
             manage(url, "migrate", "--noinput")
             manage(url, "load_kb")
             results["runs"].append(measure("SQLite", url, options.sizes[-1], options, datasette_file=sqlite_file))
+            save(results, options)
     report(results, options)
     print(f"(benchmark took {time.monotonic() - started:.0f} s)")
+
+
+def save(results, options):
     if options.json:
         options.json.write_text(json.dumps(results, indent=2))
 
@@ -229,11 +234,15 @@ def measure(database, database_url, size, options, datasette_file):
 
 
 def queries_of(url):
-    with urllib.request.urlopen(url, timeout=60) as response:
-        if response.status != 200:
-            raise SystemExit(f"{url} answered {response.status}")
-        response.read()
-        value = response.headers.get("X-Queries")
+    """The SQL queries one request took (None for Datasette, or when it takes over 30 s)."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            if response.status != 200:
+                raise SystemExit(f"{url} answered {response.status}")
+            response.read()
+            value = response.headers.get("X-Queries")
+    except TimeoutError:
+        return None
     return int(value) if value is not None else None
 
 
@@ -280,14 +289,19 @@ def report(results, options):
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for name, figures in run["operations"].items():
             api, floor = figures["api"]["by_concurrency"][top], figures["floor"]["by_concurrency"][top]
-            ratio = api["rps"] / floor["rps"]
-            ratios.append(ratio)
+            if floor["rps"] > 0:
+                ratio = f"{api['rps'] / floor['rps']:.2f}"
+                ratios.append(api["rps"] / floor["rps"])
+            else:
+                ratio = "none done"  # not one request of either finished within a run
             peer = figures.get("datasette")
             peer_rps = f"{peer['by_concurrency'][top]['rps']:.0f}" if peer else "n/a"
-            peer_ratio = f"{api['rps'] / peer['by_concurrency'][top]['rps']:.2f}" if peer else "n/a"
+            peer_ratio = (
+                f"{api['rps'] / peer['by_concurrency'][top]['rps']:.2f}" if peer and peer["by_concurrency"][top]["rps"] else "n/a"
+            )
             print(
                 f"| {name} | {api['rps']:.0f} | {api['p50']:.1f} | {api['p99']:.1f} | {figures['api']['queries']} "
-                f"| {floor['rps']:.0f} | {figures['floor']['queries']} | {ratio:.2f} | {peer_rps} | {peer_ratio} |"
+                f"| {floor['rps']:.0f} | {figures['floor']['queries']} | {ratio} | {peer_rps} | {peer_ratio} |"
             )
     postgres = [run for run in results["runs"] if run["database"] == "PostgreSQL"]
     if len(postgres) >= 2:
@@ -298,7 +312,7 @@ def report(results, options):
         for name in large["operations"]:
             before = small["operations"][name]["api"]["by_concurrency"][low]["p50"]
             after = large["operations"][name]["api"]["by_concurrency"][low]["p50"]
-            print(f"| {name} | {before:.1f} | {after:.1f} | {after / before:.2f} |")
+            print(f"| {name} | {before:.1f} | {after:.1f} | {after / before if before else float('nan'):.2f} |")
     print(f"\nmin ratio to floor: {min(ratios):.2f}")
 
 
