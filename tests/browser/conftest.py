@@ -41,10 +41,20 @@ class Traffic:
 
     requests: list = field(default_factory=list)
     failures: list = field(default_factory=list)
+    refused_by_policy: list = field(default_factory=list)
     page_errors: list = field(default_factory=list)
 
+    def record_failure(self, request):
+        if request.failure == "csp":
+            # The page's Content-Security-Policy had Chromium refuse it: it was never sent.
+            self.refused_by_policy.append(request.url)
+        else:
+            self.failures.append(f"{request.url}: {request.failure}")
+
     def off_the_machine(self):
-        return [url for url in self.requests if not stays_on_the_machine(url)]
+        return [
+            url for url in self.requests if not stays_on_the_machine(url) and url not in self.refused_by_policy
+        ]
 
 
 def stays_on_the_machine(url):
@@ -148,7 +158,7 @@ def page(browser, traffic):
     context = browser.new_context(viewport=VIEWPORT, locale="en-US", timezone_id="UTC")
     context.set_default_timeout(TIMEOUT_MS)
     context.on("request", lambda request: traffic.requests.append(request.url))
-    context.on("requestfailed", lambda request: traffic.failures.append(f"{request.url}: {request.failure}"))
+    context.on("requestfailed", traffic.record_failure)
     context.route(OFF_THE_MACHINE, lambda route: route.abort("blockedbyclient"))
     page = context.new_page()
     page.on("pageerror", lambda error: traffic.page_errors.append(str(error)))
