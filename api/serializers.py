@@ -56,6 +56,26 @@ class RefField(SlugReferenceField):
         return _reference(self.view_name, value, self.context)
 
 
+def reference_to(kind, help_text, required=False):
+    """A RefField to a jurisdiction, organization, official or program; optional unless `required`."""
+    model, serializer_name = REFERENCE_KINDS[kind]
+    optional = {} if required else {"required": False, "allow_null": True}
+    return RefField(
+        f"{kind}-detail",
+        lambda: globals()[serializer_name],
+        queryset=model.objects.all(),
+        help_text=help_text,
+        **optional,
+    )
+
+
+REFERENCE_KINDS = {
+    "jurisdiction": (Jurisdiction, "JurisdictionSerializer"),
+    "organization": (Organization, "OrganizationSerializer"),
+    "official": (Official, "OfficialSerializer"),
+    "program": (Program, "ProgramSerializer"),
+}
+
 _SLUG_PLACEHOLDER = "zzslugplaceholderzz"
 
 
@@ -170,14 +190,7 @@ class ModelValidatingSerializer(RejectsUnknownFields, serializers.ModelSerialize
 
 class JurisdictionSerializer(ModelValidatingSerializer):
     url = SlugURLField("jurisdiction-detail")
-    parent = RefField(
-        "jurisdiction-detail",
-        lambda: JurisdictionSerializer,
-        queryset=Jurisdiction.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="The jurisdiction this one is inside.",
-    )
+    parent = reference_to("jurisdiction", "The jurisdiction this one is inside.")
     timeline_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -190,22 +203,8 @@ class JurisdictionSerializer(ModelValidatingSerializer):
 
 class OrganizationSerializer(ModelValidatingSerializer):
     url = SlugURLField("organization-detail")
-    jurisdiction = RefField(
-        "jurisdiction-detail",
-        lambda: JurisdictionSerializer,
-        queryset=Jurisdiction.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="Where the organization is based.",
-    )
-    parent = RefField(
-        "organization-detail",
-        lambda: OrganizationSerializer,
-        queryset=Organization.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="The organization this one belongs to.",
-    )
+    jurisdiction = reference_to("jurisdiction", "Where the organization is based.")
+    parent = reference_to("organization", "The organization this one belongs to.")
     other_names = OtherNameSerializer(many=True, read_only=True)
     citations = CitationSerializer(many=True, read_only=True)
 
@@ -216,22 +215,8 @@ class OrganizationSerializer(ModelValidatingSerializer):
 
 class OfficialSerializer(ModelValidatingSerializer):
     url = SlugURLField("official-detail")
-    jurisdiction = RefField(
-        "jurisdiction-detail",
-        lambda: JurisdictionSerializer,
-        queryset=Jurisdiction.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="The jurisdiction the official acts for.",
-    )
-    organization = RefField(
-        "organization-detail",
-        lambda: OrganizationSerializer,
-        queryset=Organization.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="The organization the official acts for.",
-    )
+    jurisdiction = reference_to("jurisdiction", "The jurisdiction the official acts for.")
+    organization = reference_to("organization", "The organization the official acts for.")
     other_names = OtherNameSerializer(many=True, read_only=True)
     citations = CitationSerializer(many=True, read_only=True)
     timeline_url = serializers.SerializerMethodField()
@@ -255,14 +240,7 @@ class OfficialSerializer(ModelValidatingSerializer):
 
 
 class ProgramFactSerializer(serializers.ModelSerializer):
-    jurisdiction = RefField(
-        "jurisdiction-detail",
-        lambda: JurisdictionSerializer,
-        queryset=Jurisdiction.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="Set when the fact is about one jurisdiction's part in the program.",
-    )
+    jurisdiction = reference_to("jurisdiction", "Set when the fact is about one jurisdiction's part in the program.")
     citations = CitationSerializer(many=True, read_only=True)
 
     class Meta:
@@ -284,12 +262,7 @@ class ProgramFactSerializer(serializers.ModelSerializer):
 
 class ProgramSerializer(ModelValidatingSerializer):
     url = SlugURLField("program-detail")
-    agency = RefField(
-        "organization-detail",
-        lambda: OrganizationSerializer,
-        queryset=Organization.objects.all(),
-        help_text="The administering agency.",
-    )
+    agency = reference_to("organization", "The administering agency.", required=True)
     other_names = OtherNameSerializer(many=True, read_only=True)
     citations = CitationSerializer(many=True, read_only=True)
 
@@ -321,33 +294,10 @@ class PositionSerializer(ModelValidatingSerializer):
     nested_fields = ("citations",)
 
     url = SlugURLField("position-detail")
-    program = RefField(
-        "program-detail", lambda: ProgramSerializer, queryset=Program.objects.all(), help_text="Program."
-    )
-    official = RefField(
-        "official-detail",
-        lambda: OfficialSerializer,
-        queryset=Official.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="The official who takes the stance, if any.",
-    )
-    jurisdiction = RefField(
-        "jurisdiction-detail",
-        lambda: JurisdictionSerializer,
-        queryset=Jurisdiction.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="The jurisdiction whose stance it is, if any.",
-    )
-    organization = RefField(
-        "organization-detail",
-        lambda: OrganizationSerializer,
-        queryset=Organization.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="The organization whose stance it is, if any.",
-    )
+    program = reference_to("program", "The program the stance is on.", required=True)
+    official = reference_to("official", "The official who takes the stance, if any.")
+    jurisdiction = reference_to("jurisdiction", "The jurisdiction whose stance it is, if any.")
+    organization = reference_to("organization", "The organization whose stance it is, if any.")
     citations = CitationSerializer(
         many=True, allow_empty=False, help_text="At least one verbatim quote from a source backs every position."
     )
