@@ -55,6 +55,7 @@ def main():
     parser.add_argument("--repeat", type=int, help="Runs per figure, whose median is kept (default 3; quick 1).")
     parser.add_argument("--concurrency", help="Comma-separated concurrent connections (default 1,16; quick 16).")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only (no SQLite, no Datasette).")
+    parser.add_argument("--sqlite-only", action="store_true", help="SQLite and Datasette only, at the largest size.")
     parser.add_argument("--json", type=Path, help="Also write every figure to this JSON file.")
     parser.add_argument("--inside-postgres", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -73,7 +74,7 @@ def main():
     started = time.monotonic()
     results = {"machine": machine(), "date": datetime.date.today().isoformat(), "command": command_line(), "runs": []}
     postgres_url = os.environ["DATABASE_URL"]
-    for size in options.sizes:
+    for size in [] if options.sqlite_only else options.sizes:
         results["runs"].append(measure("PostgreSQL", postgres_url, size, options, datasette_file=None))
         save(results, options)
     manage(postgres_url, "generate_synthetic_kb", "--remove")
@@ -139,6 +140,7 @@ class Server:
     def __init__(self, arguments, env, ready_path):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.ready_path = ready_path
         arguments = [part.replace("{port}", str(self.port)) for part in arguments]
         self.process = subprocess.Popen(
             arguments, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
@@ -155,6 +157,20 @@ class Server:
                 self.stop()
                 raise SystemExit(f"{arguments[0]} did not start: {self.process.stderr.read().decode()[-2000:]}")
             time.sleep(0.3)
+
+    def drain(self, limit=180):
+        """Wait until requests wrk gave up on have been served: the next operation starts on an idle server."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(self.base + self.ready_path, timeout=limit) as response:
+                    response.read()
+            except OSError:
+                pass
+            if time.monotonic() - started < 0.05:
+                return
+            time.sleep(0.2)
 
     def stop(self):
         if self.process.poll() is None:
@@ -226,6 +242,8 @@ def measure(database, database_url, size, options, datasette_file):
                         key: statistics.median(run[key] for run in runs[target]) for key in ("rps", "p50", "p99")
                     }
             print(summary_line(name, figures, options.concurrency), flush=True)
+            for server in servers.values():
+                server.drain()
     finally:
         for server in servers.values():
             server.stop()
@@ -234,13 +252,15 @@ def measure(database, database_url, size, options, datasette_file):
 
 
 def queries_of(url):
-    """The SQL queries one request took (None for Datasette, or when it takes over 30 s)."""
+    """The SQL queries one request took (None for Datasette, or when it takes over 30 s). The
+    second of two requests: a worker's first also opens its database connection."""
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            if response.status != 200:
-                raise SystemExit(f"{url} answered {response.status}")
-            response.read()
-            value = response.headers.get("X-Queries")
+        for _ in range(2):
+            with urllib.request.urlopen(url, timeout=30) as response:
+                if response.status != 200:
+                    raise SystemExit(f"{url} answered {response.status}")
+                response.read()
+                value = response.headers.get("X-Queries")
     except TimeoutError:
         return None
     return int(value) if value is not None else None
