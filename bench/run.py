@@ -77,7 +77,8 @@ def main():
     for size in [] if options.sqlite_only else options.sizes:
         results["runs"].append(measure("PostgreSQL", postgres_url, size, options, datasette_file=None))
         save(results, options)
-    manage(postgres_url, "generate_synthetic_kb", "--remove")
+    if not options.sqlite_only:
+        manage(postgres_url, "generate_synthetic_kb", "--remove")
     if not options.no_sqlite:
         with tempfile.TemporaryDirectory(prefix="kb-bench-") as directory:
             sqlite_file = Path(directory) / "bench.sqlite3"
