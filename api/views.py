@@ -134,6 +134,28 @@ class KnowledgeBaseViewSet(viewsets.ModelViewSet):
         return requested
 
 
+def timeline_action(resource, summary, description):
+    """A record's positions in date order: the positions list's filters, expansions and page, documented."""
+
+    def decorate(method):
+        routed = action(
+            detail=True,
+            filterset_class=filters.PositionFilterSet,
+            serializer_class=serializers.PositionSerializer,
+            expandable=POSITION_EXPANSIONS,
+        )(method)
+        return extend_schema(
+            summary=summary,
+            description=f"{description} Takes the positions list's filters, e.g. `program`.",
+            responses=serializers.PositionSerializer(many=True),
+            parameters=[expand_parameter(POSITION_EXPANSIONS)],
+            filters=True,
+            examples=examples_for(resource, "timeline"),
+        )(routed)
+
+    return decorate
+
+
 def _documented(resource, expandable, detail_serializer=None, list_description=""):
     """Schema for the list/retrieve/write operations of a resource, with real examples and errors."""
     expand = [expand_parameter(expandable)] if expandable else []
@@ -191,22 +213,11 @@ class JurisdictionViewSet(KnowledgeBaseViewSet):
             return PositionViewSet.base_queryset()
         return Jurisdiction.objects.select_related("parent")
 
-    @extend_schema(
-        summary="A jurisdiction's timeline",
-        description=(
-            "Positions of the jurisdiction, of its officials and of the jurisdictions inside it (and their "
-            "officials), in date order. Takes the positions list's filters, e.g. `program`."
-        ),
-        responses=serializers.PositionSerializer(many=True),
-        parameters=[expand_parameter(POSITION_EXPANSIONS)],
-        filters=True,
-        examples=examples_for("jurisdictions", "timeline"),
-    )
-    @action(
-        detail=True,
-        filterset_class=filters.PositionFilterSet,
-        serializer_class=serializers.PositionSerializer,
-        expandable=POSITION_EXPANSIONS,
+    @timeline_action(
+        "jurisdictions",
+        "A jurisdiction's timeline",
+        "Positions of the jurisdiction, of its officials and of the jurisdictions inside it (and their "
+        "officials), in date order.",
     )
     def timeline(self, request, slug=None):
         jurisdiction = get_object_or_404(Jurisdiction, slug=slug)
@@ -239,20 +250,7 @@ class OfficialViewSet(KnowledgeBaseViewSet):
             other_names_with_citations(), Prefetch("citations", cited())
         )
 
-    @extend_schema(
-        summary="An official's timeline",
-        description="The official's positions in date order. Takes the positions list's filters, e.g. `program`.",
-        responses=serializers.PositionSerializer(many=True),
-        parameters=[expand_parameter(POSITION_EXPANSIONS)],
-        filters=True,
-        examples=examples_for("officials", "timeline"),
-    )
-    @action(
-        detail=True,
-        filterset_class=filters.PositionFilterSet,
-        serializer_class=serializers.PositionSerializer,
-        expandable=POSITION_EXPANSIONS,
-    )
+    @timeline_action("officials", "An official's timeline", "The official's positions in date order.")
     def timeline(self, request, slug=None):
         official = get_object_or_404(Official, slug=slug)
         return _timeline_response(self, self.get_queryset().filter(official=official))
