@@ -104,3 +104,25 @@ def is_ref(value, resource, slug=None):
     if slug is not None:
         assert value["slug"] == slug
     return True
+
+
+def new_position(**changes):
+    """A position the sources back but the curators did not record: Cuomo's, as AP words it."""
+    position = {
+        "slug": "new-york-suspends-participation",
+        "program": "secure-communities",
+        "official": "andrew-cuomo",
+        "jurisdiction": "new-york",
+        "stance": "withdraws",
+        "date": "2011-06-06",
+        "date_precision": "day",
+        "date_basis": "reported",
+        "date_text": "has suspended",
+        "summary": "New York Gov. Andrew Cuomo has suspended the state's participation in Secure Communities.",
+        "citations": [
+            {"source": "ap-patrick-massachusetts-wont-participate", "quote": "New York Gov. Andrew Cuomo has suspended that state’s participation in the program."},
+            {"source": "boston-herald-patrick-refuses-to-sign", "quote": "New York Gov. Andrew Cuomo"},
+        ],
+    }
+    position.update(changes)
+    return position

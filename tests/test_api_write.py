@@ -17,6 +17,7 @@ from tests.api_helpers import (  # noqa: F401  (fixtures)
     assert_error,
     fast_password_hashing,
     get,
+    new_position,
     page,
 )
 
@@ -65,28 +66,6 @@ def csrf_headers(client):
 
 def source_text(slug):
     return Source.objects.get(slug=slug).text
-
-
-def new_position(**changes):
-    """A position the sources back but the curators did not record: Cuomo's, as AP words it."""
-    position = {
-        "slug": "new-york-suspends-participation",
-        "program": "secure-communities",
-        "official": "andrew-cuomo",
-        "jurisdiction": "new-york",
-        "stance": "withdraws",
-        "date": "2011-06-06",
-        "date_precision": "day",
-        "date_basis": "reported",
-        "date_text": "has suspended",
-        "summary": "New York Gov. Andrew Cuomo has suspended the state's participation in Secure Communities.",
-        "citations": [
-            {"source": AP, "quote": "New York Gov. Andrew Cuomo has suspended that state’s participation in the program."},
-            {"source": HERALD, "quote": "New York Gov. Andrew Cuomo"},
-        ],
-    }
-    position.update(changes)
-    return position
 
 
 def kb_counts():

@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from api.views import PositionViewSet
+from tests.api_helpers import new_position
 
 API = "/api/v1/"
 ERROR_KEYS = {"status", "code", "detail", "errors"}
@@ -65,24 +66,6 @@ def assert_error(response, status, field=None, code=None):
     if code is not None:
         assert body["code"] == code, body
     return body
-
-
-def new_position(**changes):
-    position = {
-        "slug": "new-york-suspends-participation",
-        "program": "secure-communities",
-        "official": "andrew-cuomo",
-        "jurisdiction": "new-york",
-        "stance": "withdraws",
-        "date": "2011-06-06",
-        "date_precision": "day",
-        "date_basis": "reported",
-        "date_text": "has suspended",
-        "summary": "New York Gov. Andrew Cuomo has suspended the state's participation in Secure Communities.",
-        "citations": [{"source": HERALD, "quote": CUOMO}],
-    }
-    position.update(changes)
-    return position
 
 
 def post_json(client, path, body):
