@@ -14,7 +14,11 @@ EXAMPLE_HOST = "127.0.0.1:8000"
 
 # (resource, action): (summary, path asked, status). A list example shows the first result.
 EXAMPLE_REQUESTS = {
-    ("positions", "list"): ("Who had refused by 6 June 2011", "/api/v1/positions/?as_of=2011-06-06&stance=refuses", 200),
+    ("positions", "list"): (
+        "Who had refused by 6 June 2011",
+        "/api/v1/positions/?as_of=2011-06-06&stance=refuses",
+        200,
+    ),
     ("positions", "retrieve"): (
         "Massachusetts refuses",
         "/api/v1/positions/massachusetts-refuses-secure-communities-2011-06-03/",
@@ -35,8 +39,16 @@ EXAMPLE_REQUESTS = {
     ("programs", "list"): ("Programs", "/api/v1/programs/", 200),
     ("programs", "retrieve"): ("Secure Communities with its facts", "/api/v1/programs/secure-communities/", 200),
     ("sources", "list"): ("Sources published on 6 June 2011", "/api/v1/sources/?published_after=2011-06-06", 200),
-    ("sources", "retrieve"): ("The Boston Herald article", "/api/v1/sources/boston-herald-patrick-refuses-to-sign/", 200),
-    ("errors", "400"): ("A malformed date and an unknown stance", "/api/v1/positions/?date_after=2011-13-01&stance=likes", 400),
+    ("sources", "retrieve"): (
+        "The Boston Herald article",
+        "/api/v1/sources/boston-herald-patrick-refuses-to-sign/",
+        200,
+    ),
+    ("errors", "400"): (
+        "A malformed date and an unknown stance",
+        "/api/v1/positions/?date_after=2011-13-01&stance=likes",
+        400,
+    ),
     ("errors", "404"): ("An unknown slug", "/api/v1/officials/no-such-person/", 404),
 }
 

@@ -8,7 +8,8 @@ import logging
 import sys
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
@@ -72,7 +73,9 @@ def exception_handler(exc, context):
         # Validation should have named the field first; the warning says where it did not.
         logger.warning("Database refused a value on %s %s: %s", context["request"].method, context["request"].path, exc)
         return error_response(
-            status.HTTP_400_BAD_REQUEST, "invalid", "A value is outside what the knowledge base can store or search for."
+            status.HTTP_400_BAD_REQUEST,
+            "invalid",
+            "A value is outside what the knowledge base can store or search for.",
         )
 
     response = drf_exception_handler(exc, context)

@@ -218,11 +218,15 @@ class SourceFilterSet(SearchFilterSet):
     search = search_filter("title, publisher, authors and full text")
 
     publisher = filters.CharFilter(
-        field_name="publisher", lookup_expr="iexact", help_text="Only sources from this publisher (exact name, any case)."
+        field_name="publisher",
+        lookup_expr="iexact",
+        help_text="Only sources from this publisher (exact name, any case).",
     )
     kind = choice_filter(SourceKind, "Only sources of this kind.")
     published_after = date_filter(
-        field_name="published_on", lookup_expr="gte", help_text="Only sources published on or after this day (YYYY-MM-DD)."
+        field_name="published_on",
+        lookup_expr="gte",
+        help_text="Only sources published on or after this day (YYYY-MM-DD).",
     )
     published_before = date_filter(
         field_name="published_on",

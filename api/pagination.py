@@ -14,7 +14,8 @@ import binascii
 import json
 import re
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError as DjangoValidationError
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
@@ -80,7 +81,7 @@ class KeyOrder:
         """Rows strictly after `values` in this order (before them, `backwards`)."""
         condition = Q()
         equal = {}
-        for (field, descending), value in zip(self.fields, values):
+        for (field, descending), value in zip(self.fields, values, strict=False):
             upward = descending == backwards
             condition |= Q(**equal, **{f"{field.attname}__{'gt' if upward else 'lt'}": value})
             equal[field.attname] = value
@@ -104,7 +105,7 @@ class KeyOrder:
             raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
             if raw["o"] != self.names or len(raw["k"]) != len(self.fields):
                 raise ValueError
-            values = [field.to_python(value) for (field, _), value in zip(self.fields, raw["k"])]
+            values = [field.to_python(value) for (field, _), value in zip(self.fields, raw["k"], strict=False)]
             return values, bool(raw["b"])
         except (ValueError, TypeError, KeyError, binascii.Error, DjangoValidationError, UnicodeDecodeError):
             raise exceptions.ValidationError(
@@ -134,7 +135,11 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         cursor = request.query_params.get(self.cursor_query_param)
         if cursor is not None and self.offset_query_param in request.query_params:
             raise exceptions.ValidationError(
-                {self.cursor_query_param: [f"Give either {self.cursor_query_param} or {self.offset_query_param}, not both."]}
+                {
+                    self.cursor_query_param: [
+                        f"Give either {self.cursor_query_param} or {self.offset_query_param}, not both."
+                    ]
+                }
             )
         if cursor is not None and (not cursor or len(cursor) > 1000):
             raise exceptions.ValidationError(
@@ -185,7 +190,11 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
                 self.has_next, self.has_previous = more, True
         else:
             # Past any table's size, and past what a database's integers hold: nothing to read.
-            rows = list(self._rows(queryset, view)[self.offset : self.offset + self.limit + 1]) if self.offset < MAX_OFFSET else []
+            rows = (
+                list(self._rows(queryset, view)[self.offset : self.offset + self.limit + 1])
+                if self.offset < MAX_OFFSET
+                else []
+            )
             self.has_next = len(rows) > self.limit
             rows = rows[: self.limit]
             self.has_previous = self.offset > 0
@@ -205,8 +214,10 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         return page_rows(queryset) if page_rows is not None else queryset
 
     def _continues_by_cursor(self):
-        return self.key_order is not None and self.last_values is not None and (
-            self.using_cursor or self.offset + self.limit >= CURSOR_FROM_OFFSET
+        return (
+            self.key_order is not None
+            and self.last_values is not None
+            and (self.using_cursor or self.offset + self.limit >= CURSOR_FROM_OFFSET)
         )
 
     def get_next_link(self):

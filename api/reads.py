@@ -57,7 +57,11 @@ def positions_json(rows, url):
                 result[holder] = None
             else:
                 before, after = prefix[f"{holder}-detail"]
-                result[holder] = {"slug": holder_slug, "name": row[f"{holder}__name"], "url": f"{before}{holder_slug}{after}"}
+                result[holder] = {
+                    "slug": holder_slug,
+                    "name": row[f"{holder}__name"],
+                    "url": f"{before}{holder_slug}{after}",
+                }
         result.update(
             stance=row["stance"],
             date=row["date"].isoformat(),

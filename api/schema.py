@@ -9,7 +9,6 @@ from rest_framework import serializers
 from api.examples import examples_for  # noqa: F401  (the views take examples from here)
 
 
-
 class ErrorSerializer(serializers.Serializer):
     """Every error the API returns has this shape."""
 

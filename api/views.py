@@ -175,8 +175,7 @@ def _documented(resource, expandable, detail_serializer=None, list_description="
         ),
         create=extend_schema(summary=f"Add to {resource}", **body),
         update=extend_schema(summary="Replace, by slug", **body),
-        partial_update=extend_schema(
-summary="Change some fields, by slug", **body),
+        partial_update=extend_schema(summary="Change some fields, by slug", **body),
         destroy=extend_schema(
             summary="Delete, by slug",
             description="Refused with 409 while other records refer to it (a cited source, a program with positions).",
@@ -295,7 +294,12 @@ class PositionViewSet(KnowledgeBaseViewSet):
         # No response prints a search text; a position's repeats all its quotes.
         return (
             Position.objects.select_related("program", "official", "jurisdiction", "organization")
-            .defer(*(f"{prefix}search_text" for prefix in ("", "program__", "official__", "jurisdiction__", "organization__")))
+            .defer(
+                *(
+                    f"{prefix}search_text"
+                    for prefix in ("", "program__", "official__", "jurisdiction__", "organization__")
+                )
+            )
             .prefetch_related(Prefetch("citations", cited()))
         )
 

@@ -18,6 +18,7 @@ from api.reads import position_rows, positions_json
 from kb.models import Jurisdiction, Position, Program
 from kb.search import search
 
+
 def positions(request):
     params = request.GET
     queryset = Position.objects.all()

@@ -49,7 +49,9 @@ WORKERS = 2  # one per core of the reference machine
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="About a minute: 2,000 and 20,000 positions, 2 s runs, once.")
+    parser.add_argument(
+        "--quick", action="store_true", help="About a minute: 2,000 and 20,000 positions, 2 s runs, once."
+    )
     parser.add_argument("--sizes", help="Comma-separated numbers of positions (default 2000,200000; quick 2000,20000).")
     parser.add_argument("--duration", type=int, help="Seconds per wrk run (default 3; quick 2).")
     parser.add_argument("--repeat", type=int, help="Runs per figure, whose median is kept (default 3; quick 1).")
@@ -67,7 +69,13 @@ def main():
 
     if not options.inside_postgres and not os.environ.get("DATABASE_URL"):
         # Re-run inside a throwaway PostgreSQL cluster, which the script removes afterwards.
-        arguments = [str(ROOT / "scripts" / "with-postgres.sh"), sys.executable, __file__, *sys.argv[1:], "--inside-postgres"]
+        arguments = [
+            str(ROOT / "scripts" / "with-postgres.sh"),
+            sys.executable,
+            __file__,
+            *sys.argv[1:],
+            "--inside-postgres",
+        ]
         os.execv(arguments[0], arguments)
 
     prepare_tools(sqlite=not options.no_sqlite)
@@ -106,7 +114,14 @@ def prepare_tools(sqlite):
         print("Installing Datasette into .venv-bench", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV)], check=True)
         subprocess.run(
-            [str(BENCH_VENV / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", "-r", str(ROOT / "bench" / "requirements.txt")],
+            [
+                str(BENCH_VENV / "bin" / "pip"),
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+                str(ROOT / "bench" / "requirements.txt"),
+            ],
             check=True,
         )
 
@@ -125,7 +140,11 @@ def environment(database_url):
 
 def manage(database_url, *arguments):
     subprocess.run(
-        [str(PYTHON), "manage.py", *arguments], cwd=ROOT, env=environment(database_url), check=True, stdout=subprocess.DEVNULL
+        [str(PYTHON), "manage.py", *arguments],
+        cwd=ROOT,
+        env=environment(database_url),
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
 
 
@@ -185,8 +204,19 @@ class Server:
 
 def gunicorn(database_url):
     return Server(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application", "--bind", "127.0.0.1:{port}",
-         "--workers", str(WORKERS), "--backlog", "256", "--log-level", "warning", "--no-control-socket"],
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            "127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--backlog",
+            "256",
+            "--log-level",
+            "warning",
+            "--no-control-socket",
+        ],
         environment(database_url),
         "/healthz",
     )
@@ -194,8 +224,22 @@ def gunicorn(database_url):
 
 def datasette(sqlite_file):
     return Server(
-        [str(BENCH_VENV / "bin" / "datasette"), "serve", "-i", str(sqlite_file), "--host", "127.0.0.1", "--port", "{port}",
-         "--setting", "sql_time_limit_ms", "5000", "--setting", "max_returned_rows", "1000"],
+        [
+            str(BENCH_VENV / "bin" / "datasette"),
+            "serve",
+            "-i",
+            str(sqlite_file),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "--setting",
+            "sql_time_limit_ms",
+            "5000",
+            "--setting",
+            "max_returned_rows",
+            "1000",
+        ],
         {**os.environ},
         "/-/versions.json",
     )
@@ -213,7 +257,12 @@ def measure(database, database_url, size, options, datasette_file):
     print(f"generated in {time.monotonic() - generated:.0f} s", flush=True)
     operations = json.loads(
         subprocess.run(
-            [str(PYTHON), "-m", "bench.targets"], cwd=ROOT, env=environment(database_url), check=True, capture_output=True, text=True
+            [str(PYTHON), "-m", "bench.targets"],
+            cwd=ROOT,
+            env=environment(database_url),
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
     )
     # The machine may be shared: the load average says how much else was running meanwhile.
@@ -223,7 +272,10 @@ def measure(database, database_url, size, options, datasette_file):
         servers["datasette"] = datasette(datasette_file)
     try:
         for name, operation in operations.items():
-            targets = {"api": servers["api"].base + operation["path"], "floor": servers["api"].base + "/bench/floor" + operation["path"]}
+            targets = {
+                "api": servers["api"].base + operation["path"],
+                "floor": servers["api"].base + "/bench/floor" + operation["path"],
+            }
             if "datasette" in servers and operation.get("datasette"):
                 targets["datasette"] = servers["datasette"].base + operation["datasette"]
             figures = run["operations"][name] = {"what": operation["what"]}
@@ -233,7 +285,7 @@ def measure(database, database_url, size, options, datasette_file):
                 # The targets take turns, run after run, so that whatever else loads the machine
                 # weighs on each alike and the ratios stay fair.
                 runs = {target: [] for target in targets}
-                for target, url in targets.items():
+                for url in targets.values():
                     wrk(url, concurrency, 1)  # warm-up
                 for _ in range(options.repeat):
                     for target, url in targets.items():
@@ -274,11 +326,17 @@ def wrk(url, concurrency, duration):
     """One wrk run: requests/s and the p50 and p99 latencies in ms."""
     output = subprocess.run(
         ["wrk", "-t1", f"-c{concurrency}", f"-d{duration}s", "--latency", "--timeout", "10s", url],
-        check=True, capture_output=True, text=True, timeout=duration + 60,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
     ).stdout
     if "Non-2xx" in output:
         raise SystemExit(f"wrk saw errors on {url}:\n{output}")
-    latency = {percent: float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit] for percent, value, unit in WRK_LATENCY.findall(output)}
+    latency = {
+        percent: float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+        for percent, value, unit in WRK_LATENCY.findall(output)
+    }
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     return {"rps": rps, "p50": latency["50"], "p99": latency["99"]}
 
@@ -301,12 +359,18 @@ def report(results, options):
     low = min(options.concurrency)
     print(f"\nMachine: {results['machine']}; date: {results['date']}")
     print(f"Command: {results['command']}")
-    print(f"wrk, {options.duration} s per run, median of {options.repeat}; gunicorn, {WORKERS} sync workers; page of 100.")
+    print(
+        f"wrk, {options.duration} s per run, median of {options.repeat}; gunicorn, {WORKERS} sync workers; page of 100."
+    )
     ratios = []
     for run in results["runs"]:
         load = " to ".join(f"{value:.1f}" for value in run["load"])
-        print(f"\n### {run['database']}, {run['size']:,} synthetic positions, {top} concurrent clients (load average {load})\n")
-        print("| operation | API req/s | p50 ms | p99 ms | queries | floor req/s | floor queries | API/floor | Datasette req/s | API/Datasette |")
+        print(
+            f"\n### {run['database']}, {run['size']:,} synthetic positions, {top} concurrent clients (load average {load})\n"
+        )
+        print(
+            "| operation | API req/s | p50 ms | p99 ms | queries | floor req/s | floor queries | API/floor | Datasette req/s | API/Datasette |"
+        )
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for name, figures in run["operations"].items():
             api, floor = figures["api"]["by_concurrency"][top], figures["floor"]["by_concurrency"][top]
@@ -318,7 +382,9 @@ def report(results, options):
             peer = figures.get("datasette")
             peer_rps = f"{peer['by_concurrency'][top]['rps']:.0f}" if peer else "n/a"
             peer_ratio = (
-                f"{api['rps'] / peer['by_concurrency'][top]['rps']:.2f}" if peer and peer["by_concurrency"][top]["rps"] else "n/a"
+                f"{api['rps'] / peer['by_concurrency'][top]['rps']:.2f}"
+                if peer and peer["by_concurrency"][top]["rps"]
+                else "n/a"
             )
             print(
                 f"| {name} | {api['rps']:.0f} | {api['p50']:.1f} | {api['p99']:.1f} | {figures['api']['queries']} "
@@ -327,7 +393,9 @@ def report(results, options):
     postgres = [run for run in results["runs"] if run["database"] == "PostgreSQL"]
     if len(postgres) >= 2:
         small, large = postgres[0], postgres[-1]
-        print(f"\n### Latency at {large['size']:,} over {small['size']:,} positions (PostgreSQL, p50, {low} client(s))\n")
+        print(
+            f"\n### Latency at {large['size']:,} over {small['size']:,} positions (PostgreSQL, p50, {low} client(s))\n"
+        )
         print(f"| operation | p50 ms at {small['size']:,} | p50 ms at {large['size']:,} | ratio |")
         print("| --- | ---: | ---: | ---: |")
         for name in large["operations"]:
@@ -339,10 +407,16 @@ def report(results, options):
 
 def machine():
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor(),
     )
-    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    memory = next(
+        line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     load = os.getloadavg()[0]
     return f"{os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GB, {platform.system()} {platform.release()}, load {load:.1f} at start"
 

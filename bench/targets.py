@@ -19,9 +19,7 @@ def operations():
 
     positions = synthetic.synthetic(Position)
     program = synthetic.synthetic(Program).order_by("pk").first()
-    state = (
-        synthetic.synthetic(Jurisdiction).filter(kind="state").order_by("pk").first()
-    )
+    state = synthetic.synthetic(Jurisdiction).filter(kind="state").order_by("pk").first()
     official = synthetic.synthetic(Official).filter(positions__isnull=False).order_by("pk").first()
     middle = positions.order_by("date", "slug").values_list("date", flat=True)[positions.count() // 2]
     deep = Position.objects.order_by("date", "slug")[int(Position.objects.count() * 0.9)]

@@ -216,8 +216,15 @@ class SourceAdmin(SearchTextAdmin):
 
     def get_fields(self, request, obj=None):
         fields = [
-            "slug", "title", "publisher", "authors", "kind",
-            "published_on", "published_precision", "published_quote", "file_name",
+            "slug",
+            "title",
+            "publisher",
+            "authors",
+            "kind",
+            "published_on",
+            "published_precision",
+            "published_quote",
+            "file_name",
         ]
         # A saved source's text is its document, which citations point into by offset, and
         # where its comments start decides which of them are evidence: both are shown, never
@@ -288,7 +295,12 @@ class ProgramAdmin(SearchTextAdmin):
 @admin.register(ProgramFact)
 class ProgramFactAdmin(KnowledgeBaseAdmin):
     list_display = ("statement", "program", "kind", "value", "value_qualifier", "unit", "date", "jurisdiction")
-    list_filter = ("kind", ("program", RelatedNameListFilter), "date_precision", ("jurisdiction", UsedRelatedNameListFilter))
+    list_filter = (
+        "kind",
+        ("program", RelatedNameListFilter),
+        "date_precision",
+        ("jurisdiction", UsedRelatedNameListFilter),
+    )
     list_select_related = ("program", "jurisdiction")
     date_hierarchy = "date"
     search_fields = ("statement", "slug", "date_text", "program__name", "jurisdiction__name", "citations__quote")

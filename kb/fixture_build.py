@@ -191,7 +191,17 @@ def build_fixture(facts_file=FACTS_FILE, documents_dir=DOCUMENTS_DIR):
     _build_positions(build, facts.get("positions") or [])
     if build.problems:
         raise BuildError(build.problems)
-    order = ["source", "jurisdiction", "organization", "official", "program", "programfact", "position", "othername", "citation"]
+    order = [
+        "source",
+        "jurisdiction",
+        "organization",
+        "official",
+        "program",
+        "programfact",
+        "position",
+        "othername",
+        "citation",
+    ]
     return sorted(build.records, key=lambda record: order.index(record["model"].removeprefix("kb.")))
 
 
@@ -308,7 +318,9 @@ def _build_programs(build, entries):
         slug = entry.get("slug")
         where = f"program {slug!r}"
         build.register("program", slug, where)
-        started, precision = build.date(entry.get("started"), entry.get("started_precision"), where, "started", required=False)
+        started, precision = build.date(
+            entry.get("started"), entry.get("started_precision"), where, "started", required=False
+        )
         build.emit(
             "program",
             {

@@ -21,7 +21,7 @@ class CitationForm(forms.ModelForm):
 
     class Meta:
         model = Citation
-        exclude = sorted(OFFSET_FIELDS)
+        exclude = sorted(OFFSET_FIELDS)  # noqa: DJ006  (every other field: the inlines choose theirs)
         widgets = {"quote": forms.Textarea(attrs={"rows": 3, "cols": 60})}
 
     def _post_clean(self):
@@ -33,6 +33,8 @@ class CitationForm(forms.ModelForm):
         # as it is attached only when saved).
         inline_facts = {name for name, field in self.fields.items() if isinstance(field, InlineForeignKeyField)}
         try:
-            self.instance.validate_constraints(exclude=(self._get_validation_exclusions() - OFFSET_FIELDS) | inline_facts)
+            self.instance.validate_constraints(
+                exclude=(self._get_validation_exclusions() - OFFSET_FIELDS) | inline_facts
+            )
         except ValidationError as error:
             self._update_errors(error)

@@ -7,7 +7,7 @@ identity) is backed by one or more `Citation`s: a verbatim quote at known offset
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import Q
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import Exact
 from django.utils.text import Truncator
@@ -80,7 +80,9 @@ def check_date_precision(instance, field, precision_field):
         if precision:
             raise ValidationError({precision_field: "An empty date has no precision."})
         return
-    if (precision == DatePrecision.MONTH and day.day != 1) or (precision == DatePrecision.YEAR and (day.month, day.day) != (1, 1)):
+    if (precision == DatePrecision.MONTH and day.day != 1) or (
+        precision == DatePrecision.YEAR and (day.month, day.day) != (1, 1)
+    ):
         raise ValidationError({field: f"{day} does not fit {precision} precision: {PRECISION_MESSAGE}"})
 
 
@@ -90,14 +92,18 @@ def date_matches_precision(field, precision_field):
         Q(**{f"{field}__isnull": True}, **{f"{precision_field}": ""})
         | Q(**{f"{field}__isnull": False, precision_field: DatePrecision.DAY})
         | Q(**{f"{field}__isnull": False, f"{field}__day": 1, precision_field: DatePrecision.MONTH})
-        | Q(**{f"{field}__isnull": False, f"{field}__day": 1, f"{field}__month": 1, precision_field: DatePrecision.YEAR})
+        | Q(
+            **{f"{field}__isnull": False, f"{field}__day": 1, f"{field}__month": 1, precision_field: DatePrecision.YEAR}
+        )
     )
 
 
 def exactly_one_of(fields):
     condition = Q()
     for field in fields:
-        condition |= Q(**{f"{field}__isnull": False}, **{f"{other}__isnull": True for other in fields if other != field})
+        condition |= Q(
+            **{f"{field}__isnull": False}, **{f"{other}__isnull": True for other in fields if other != field}
+        )
     return condition
 
 
@@ -124,7 +130,9 @@ class Source(SlugNaturalKey, Searchable):
     published_quote = models.CharField(
         max_length=200, blank=True, help_text="The words of the text that date it; empty when it carries no date."
     )
-    file_name = models.CharField(max_length=200, unique=True, help_text="The document's file under fixtures/documents/.")
+    file_name = models.CharField(
+        max_length=200, unique=True, help_text="The document's file under fixtures/documents/."
+    )
     text = models.TextField(help_text="The document's full text, exactly as in its file.")
     comments_start = models.PositiveIntegerField(
         null=True,
@@ -132,9 +140,9 @@ class Source(SlugNaturalKey, Searchable):
         help_text="Offset where reader comments begin. They stay in the text but are never evidence.",
     )
 
-
     objects = SlugManager()
     history = KnowledgeBaseHistory()
+
     class Meta:
         ordering = ["slug"]
         constraints = [
@@ -202,9 +210,9 @@ class Jurisdiction(SlugNaturalKey, Searchable):
         "Open Civic Data division id", max_length=200, unique=True, help_text="e.g. ocd-division/country:us/state:ma"
     )
 
-
     objects = SlugManager()
     history = KnowledgeBaseHistory()
+
     class Meta:
         ordering = ["slug"]
         constraints = [
@@ -251,9 +259,9 @@ class Organization(SlugNaturalKey, Searchable):
     )
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
 
-
     objects = SlugManager()
     history = KnowledgeBaseHistory()
+
     class Meta:
         ordering = ["slug"]
         constraints = [
@@ -279,9 +287,9 @@ class Official(SlugNaturalKey, Searchable):
         Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="officials"
     )
 
-
     objects = SlugManager()
     history = KnowledgeBaseHistory()
+
     class Meta:
         ordering = ["slug"]
         constraints = [
@@ -305,9 +313,9 @@ class Program(SlugNaturalKey, Searchable):
     started_on = models.DateField(null=True, blank=True)
     started_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
 
-
     objects = SlugManager()
     history = KnowledgeBaseHistory()
+
     class Meta:
         ordering = ["slug"]
         constraints = [
@@ -370,9 +378,9 @@ class ProgramFact(SlugNaturalKey, models.Model):
         help_text="Set when the fact is about one jurisdiction's part in the program.",
     )
 
-
     objects = SlugManager()
     history = KnowledgeBaseHistory()
+
     class Meta:
         # Undated facts last on every database (SQLite and PostgreSQL place NULLs differently).
         ordering = ["program", models.F("date").asc(nulls_last=True), "slug"]
@@ -409,7 +417,10 @@ class Stance(models.TextChoices):
     """The fixed vocabulary of stances the API exposes."""
 
     SUPPORTS = "supports", "Supports: favours the program or urges others to join or keep it"
-    OPPOSES = "opposes", "Opposes: argues against the program or urges others not to join, without deciding participation itself"
+    OPPOSES = (
+        "opposes",
+        "Opposes: argues against the program or urges others not to join, without deciding participation itself",
+    )
     PARTICIPATES = "participates", "Participates: takes part in the program"
     WILL_JOIN = "will_join", "Will join: says it will sign on to the program"
     REFUSES = "refuses", "Refuses: declines to sign on to the program it was not part of"
@@ -422,7 +433,10 @@ class Stance(models.TextChoices):
 
 class DateBasis(models.TextChoices):
     STATED = "stated", "Stated: the source dates the stance (relative dates resolved against the source's date)"
-    REPORTED = "reported", "Reported: the source reports the stance undated; the date is when it was reported, so the stance was held by then"
+    REPORTED = (
+        "reported",
+        "Reported: the source reports the stance undated; the date is when it was reported, so the stance was held by then",
+    )
 
 
 class PositionQuerySet(SlugQuerySet):
@@ -431,7 +445,9 @@ class PositionQuerySet(SlugQuerySet):
 
     def with_citations(self):
         return self.prefetch_related(
-            models.Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("source__slug", "start"))
+            models.Prefetch(
+                "citations", queryset=Citation.objects.select_related("source").order_by("source__slug", "start")
+            )
         )
 
     def held_by_jurisdiction(self, jurisdiction, include_sub_jurisdictions=False):
@@ -703,4 +719,3 @@ class Citation(models.Model):
         if self.source_id is not None and self.quote:
             self.locate_quote()
         super().full_clean(*args, **kwargs)
-

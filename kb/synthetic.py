@@ -100,7 +100,17 @@ def synthetic(model):
 
 
 # Children first: every model is deleted before the models it points to.
-MODELS_LEAVES_FIRST = [Citation, OtherName, Position, ProgramFact, Program, Official, Organization, Jurisdiction, Source]
+MODELS_LEAVES_FIRST = [
+    Citation,
+    OtherName,
+    Position,
+    ProgramFact,
+    Program,
+    Official,
+    Organization,
+    Jurisdiction,
+    Source,
+]
 
 
 def counts(using="default"):
@@ -140,8 +150,7 @@ PLACE_STARTS = (
     "Oak Pine Port Red River Rock Salt Silver South Spring Stone Sun West White Wild Willow Wolf"
 ).split()
 PLACE_ENDS = (
-    "brook bury dale field ford gate haven hill hurst land lea mont moor mouth port ridge ton vale view wick "
-    "wood worth"
+    "brook bury dale field ford gate haven hill hurst land lea mont moor mouth port ridge ton vale view wick wood worth"
 ).split()
 STATE_WORDS = (
     "Adira Belmora Calvera Dunmore Estova Farrow Galena Halvard Istra Jessamy Kestrel Lorana Mardell Norvale "
@@ -156,8 +165,16 @@ PROGRAM_NOUNS = (
     "Referrals Alerts Custody Transfers Inquiries"
 ).split()
 PUBLISHERS = (
-    "The Harbor Ledger", "Valley Courier", "The Northern Sentinel", "Capitol Dispatch", "Public Radio North",
-    "The Daily Meridian", "Coastal Tribune", "The Evening Register", "Statehouse Notes", "The Lakeside Post",
+    "The Harbor Ledger",
+    "Valley Courier",
+    "The Northern Sentinel",
+    "Capitol Dispatch",
+    "Public Radio North",
+    "The Daily Meridian",
+    "Coastal Tribune",
+    "The Evening Register",
+    "Statehouse Notes",
+    "The Lakeside Post",
 )
 FILLER_SENTENCES = (
     "The program compares the fingerprints of everyone booked into local jails against federal databases.",
@@ -253,7 +270,17 @@ class Generator:
         self.using = using
         self.tables = {}
         self._sentence_words = {}
-        for model in (Source, Jurisdiction, Organization, Official, Program, ProgramFact, Position, OtherName, Citation):
+        for model in (
+            Source,
+            Jurisdiction,
+            Organization,
+            Official,
+            Program,
+            ProgramFact,
+            Position,
+            OtherName,
+            Citation,
+        ):
             last = model.objects.using(using).order_by("-pk").values_list("pk", flat=True).first() or 0
             self.tables[model] = Table(model, last + 1)
 
@@ -285,18 +312,27 @@ class Generator:
         table, rand = self.tables[Jurisdiction], self.random
         country_name = "Synthetic Federation"
         self.country = table.add(
-            slug=f"{SLUG_PREFIX}federation", name=country_name, kind=JurisdictionKind.COUNTRY,
-            ocd_id=COUNTRY_OCD_ID, search_text=words_of(country_name, COUNTRY_OCD_ID),
+            slug=f"{SLUG_PREFIX}federation",
+            name=country_name,
+            kind=JurisdictionKind.COUNTRY,
+            ocd_id=COUNTRY_OCD_ID,
+            search_text=words_of(country_name, COUNTRY_OCD_ID),
         )
         self.jurisdiction_names = {self.country: country_name}
         self.states, self.cities = [], []
         taken = set()
         for number in range(self.sizes.states):
-            name = self._unique_name(lambda: f"{rand.choice(STATE_WORDS)} {rand.choice(PLACE_STARTS)}{rand.choice(PLACE_ENDS)}", taken)
+            name = self._unique_name(
+                lambda: f"{rand.choice(STATE_WORDS)} {rand.choice(PLACE_STARTS)}{rand.choice(PLACE_ENDS)}", taken
+            )
             ocd_id = f"{COUNTRY_OCD_ID}/state:s{number + 1}"
             pk = table.add(
-                slug=f"{SLUG_PREFIX}{slugify(name)}", name=name, kind=JurisdictionKind.STATE, parent_id=self.country,
-                ocd_id=ocd_id, search_text=words_of(name, ocd_id),
+                slug=f"{SLUG_PREFIX}{slugify(name)}",
+                name=name,
+                kind=JurisdictionKind.STATE,
+                parent_id=self.country,
+                ocd_id=ocd_id,
+                search_text=words_of(name, ocd_id),
             )
             self.states.append(pk)
             self.jurisdiction_names[pk] = name
@@ -306,7 +342,11 @@ class Generator:
             slug = f"{SLUG_PREFIX}{slugify(name)}-{number + 1}"
             ocd_id = f"{COUNTRY_OCD_ID}/state:s{self.states.index(state) + 1}/place:{slugify(name).replace('-', '_')}_{number + 1}"
             pk = table.add(
-                slug=slug, name=name, kind=JurisdictionKind.CITY, parent_id=state, ocd_id=ocd_id,
+                slug=slug,
+                name=name,
+                kind=JurisdictionKind.CITY,
+                parent_id=state,
+                ocd_id=ocd_id,
                 search_text=words_of(name, ocd_id),
             )
             self.cities.append(pk)
@@ -331,8 +371,12 @@ class Generator:
                 description = "An advocacy group that campaigns on immigration enforcement."
             acronym = "".join(word[0] for word in name.split() if word[0].isupper()) + str(number + 1)
             pk = table.add(
-                slug=f"{SLUG_PREFIX}{slugify(name)}", name=name, kind=kind, description=description,
-                jurisdiction_id=jurisdiction, search_text=words_of(name, acronym, "", description),
+                slug=f"{SLUG_PREFIX}{slugify(name)}",
+                name=name,
+                kind=kind,
+                description=description,
+                jurisdiction_id=jurisdiction,
+                search_text=words_of(name, acronym, "", description),
             )
             self.tables[OtherName].add(name=acronym, organization_id=pk)
             self.organization_names[pk] = name
@@ -353,15 +397,23 @@ class Generator:
                 self.officials_of.setdefault(("organization", organization), []).append(table.next_id)
             else:
                 jurisdiction, organization = rand.choice(places), None
-                title = "Governor" if jurisdiction in self.states and rand.random() < 0.3 else rand.choice(
-                    ("Mayor", "Sheriff", "Police Commissioner", "Secretary of Public Safety", "Council Member")
+                title = (
+                    "Governor"
+                    if jurisdiction in self.states and rand.random() < 0.3
+                    else rand.choice(
+                        ("Mayor", "Sheriff", "Police Commissioner", "Secretary of Public Safety", "Council Member")
+                    )
                 )
                 role = f"{title} of {self.jurisdiction_names[jurisdiction]}"
                 self.officials_of.setdefault(("jurisdiction", jurisdiction), []).append(table.next_id)
             other_names = [f"{first[0]}. {last}"] if number % 2 else []
             pk = table.add(
-                slug=f"{SLUG_PREFIX}{slugify(name)}-{number + 1}", name=name, role=role, jurisdiction_id=jurisdiction,
-                organization_id=organization, search_text=words_of(name, *other_names, role, ""),
+                slug=f"{SLUG_PREFIX}{slugify(name)}-{number + 1}",
+                name=name,
+                role=role,
+                jurisdiction_id=jurisdiction,
+                organization_id=organization,
+                search_text=words_of(name, *other_names, role, ""),
             )
             self.official_names[pk] = name
             self.official_other_names[pk] = other_names
@@ -373,7 +425,11 @@ class Generator:
         for number in range(self.sizes.programs):
             name = f"{rand.choice(PROGRAM_ADJECTIVES)} {rand.choice(PROGRAM_NOUNS)}"
             # The first twenty read like real names; past those a number keeps names unique.
-            name = self._unique_name(lambda: f"{rand.choice(PROGRAM_ADJECTIVES)} {rand.choice(PROGRAM_NOUNS)}", taken) if number < 20 else f"{name} {number + 1}"
+            name = (
+                self._unique_name(lambda: f"{rand.choice(PROGRAM_ADJECTIVES)} {rand.choice(PROGRAM_NOUNS)}", taken)
+                if number < 20
+                else f"{name} {number + 1}"
+            )
             started = FIRST_DAY + datetime.timedelta(days=rand.randrange(365 * 3))
             started = started.replace(day=1)
             description = (
@@ -384,19 +440,32 @@ class Generator:
             statement = f"{name} started in {started:%B %Y}."
             statement2 = f"{name} was active in {rand.randrange(10, 45)} states."
             pk = table.add(
-                slug=f"{SLUG_PREFIX}{slugify(name)}", name=name, agency_id=rand.choice(self.agencies),
-                description=description, started_on=started, started_precision=DatePrecision.MONTH,
+                slug=f"{SLUG_PREFIX}{slugify(name)}",
+                name=name,
+                agency_id=rand.choice(self.agencies),
+                description=description,
+                started_on=started,
+                started_precision=DatePrecision.MONTH,
                 search_text=words_of(name, acronym, description, statement, statement2),
             )
             self.program_names[pk] = name
             self.tables[OtherName].add(name=acronym, program_id=pk)
             facts.add(
-                program_id=pk, slug=f"{SLUG_PREFIX}{slugify(name)}-started", kind=ProgramFactKind.STARTED,
-                statement=statement, date=started, date_precision=DatePrecision.MONTH, date_text=f"in {started:%B %Y}",
+                program_id=pk,
+                slug=f"{SLUG_PREFIX}{slugify(name)}-started",
+                kind=ProgramFactKind.STARTED,
+                statement=statement,
+                date=started,
+                date_precision=DatePrecision.MONTH,
+                date_text=f"in {started:%B %Y}",
             )
             facts.add(
-                program_id=pk, slug=f"{SLUG_PREFIX}{slugify(name)}-coverage", kind=ProgramFactKind.COVERAGE,
-                statement=statement2, value=int(statement2.split(" in ")[1].split()[0]), value_qualifier="exactly",
+                program_id=pk,
+                slug=f"{SLUG_PREFIX}{slugify(name)}-coverage",
+                kind=ProgramFactKind.COVERAGE,
+                statement=statement2,
+                value=int(statement2.split(" in ")[1].split()[0]),
+                value_qualifier="exactly",
                 unit="states",
             )
 
@@ -449,8 +518,10 @@ class Generator:
             date, date_text = day.replace(month=1, day=1), f"in {day.year}"
         program_name = self.program_names[program]
         holder_name = (
-            self.jurisdiction_names[jurisdiction] if jurisdiction
-            else self.organization_names[organization] if organization
+            self.jurisdiction_names[jurisdiction]
+            if jurisdiction
+            else self.organization_names[organization]
+            if organization
             else self.official_names[official]
         )
         phrase = STANCE_PHRASES[stance]
@@ -465,9 +536,17 @@ class Generator:
         number = len(table.rows) + 1
         pk = table.add(
             slug=f"{SLUG_PREFIX}{slugify(holder_name)[:60].rstrip('-')}-{stance.replace('_', '-')}-{date:%Y-%m-%d}-{number}",
-            program_id=program, official_id=official, jurisdiction_id=jurisdiction, organization_id=organization,
-            stance=stance, date=date, date_precision=precision, date_basis=basis, date_text=date_text,
-            summary=summary, note=note,
+            program_id=program,
+            official_id=official,
+            jurisdiction_id=jurisdiction,
+            organization_id=organization,
+            stance=stance,
+            date=date,
+            date_precision=precision,
+            date_basis=basis,
+            date_text=date_text,
+            summary=summary,
+            note=note,
             # The quotes are appended once the sources are written (search_text_of lists them last).
             search_text=(summary, date_text, note, official, organization, jurisdiction),
         )
@@ -479,16 +558,14 @@ class Generator:
         sources, citations = self.tables[Source], self.tables[Citation]
         count = self.sizes.sources
         reported = [[] for _ in range(count)]
-        for index, (position, date, quotes) in enumerate(self.quotes_of):
+        for _index, (position, date, quotes) in enumerate(self.quotes_of):
             first = rand.randrange(count)
             second = (first + 1 + rand.randrange(count - 1)) % count
             reported[first].append((position, date, quotes[0]))
             reported[second].append((position, date, quotes[1]))
         quotes_by_position = {}
         other_name_mentions = [
-            (official, other_name)
-            for official, names in self.official_other_names.items()
-            for other_name in names
+            (official, other_name) for official, names in self.official_other_names.items() for other_name in names
         ]
         for number, items in enumerate(reported):
             items.sort(key=lambda item: item[1])
@@ -521,9 +598,16 @@ class Generator:
             text = "".join(parts)
             source_slug = f"{SLUG_PREFIX}source-{number + 1}"
             source = sources.add(
-                slug=source_slug, title=title, publisher=publisher, authors=authors,
-                kind=rand.choice(SourceKind.values), published_on=published, published_precision=DatePrecision.DAY,
-                published_quote=dateline, file_name=f"{FILE_PREFIX}source-{number + 1}.txt", text=text,
+                slug=source_slug,
+                title=title,
+                publisher=publisher,
+                authors=authors,
+                kind=rand.choice(SourceKind.values),
+                published_on=published,
+                published_precision=DatePrecision.DAY,
+                published_quote=dateline,
+                file_name=f"{FILE_PREFIX}source-{number + 1}.txt",
+                text=text,
                 # Sentences are separated by spaces, so the text's words are its sentences' words.
                 search_text=" ".join([words_of(title, publisher, *authors), *sentence_words]),
             )
@@ -550,7 +634,9 @@ class Generator:
             quotes = [quote for *_, quote in sorted(quotes_by_position.get(row[0], ()))]
             text = " ".join(
                 [
-                    words_of(summary, date_text, note, *names, self.jurisdiction_names[jurisdiction] if jurisdiction else ""),
+                    words_of(
+                        summary, date_text, note, *names, self.jurisdiction_names[jurisdiction] if jurisdiction else ""
+                    ),
                     *(self._words(quote) for quote in quotes),
                 ]
             )
@@ -572,7 +658,17 @@ def generate(positions=DEFAULT_POSITIONS, seed=DEFAULT_SEED, using="default", pr
         tables = Generator(sizes, seed, using).build()
         connection = connections[using]
         with _indexes_rebuilt_after(connection, [Source, Official, Position, OtherName, Citation]):
-            for model in (Source, Jurisdiction, Organization, Official, Program, ProgramFact, Position, OtherName, Citation):
+            for model in (
+                Source,
+                Jurisdiction,
+                Organization,
+                Official,
+                Program,
+                ProgramFact,
+                Position,
+                OtherName,
+                Citation,
+            ):
                 _write(connection, tables[model], progress)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -620,7 +716,11 @@ def expected_rows(positions):
     """About how many rows generate() writes, for a progress bar's total."""
     sizes = Sizes(positions)
     return (
-        sizes.positions * 3 + sizes.sources + sizes.jurisdictions + sizes.organizations + sizes.officials * 2
+        sizes.positions * 3
+        + sizes.sources
+        + sizes.jurisdictions
+        + sizes.organizations
+        + sizes.officials * 2
         + sizes.programs * 4
     )
 

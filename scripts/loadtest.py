@@ -62,7 +62,9 @@ class Postgres:
         self.as_server = []
         if os.geteuid() == 0:
             if subprocess.run(["id", "postgres"], capture_output=True).returncode != 0:
-                subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], check=True)
+                subprocess.run(
+                    ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], check=True
+                )
             self.as_server = ["runuser", "-u", "postgres", "--"]
         # Under /tmp, which the postgres user can enter.
         self.cluster = Path(tempfile.mkdtemp(prefix="kb-loadtest-", dir="/tmp"))
@@ -73,7 +75,9 @@ class Postgres:
 
     @staticmethod
     def _find_bindir():
-        candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]), reverse=True)
+        candidates = sorted(
+            Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]), reverse=True
+        )
         found = shutil.which("initdb")
         for initdb in [*candidates, *([Path(found)] if found else [])]:
             if initdb.exists():
@@ -85,21 +89,47 @@ class Postgres:
         return subprocess.run([*self.as_server, *map(str, args)], check=True, capture_output=True, text=True, **kwargs)
 
     def init(self):
-        self._run(self.bindir / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync")
+        self._run(
+            self.bindir / "initdb",
+            "-D",
+            self.data,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
 
     def start(self):
         options = (
             f"-c port={self.port} -c listen_addresses={HOST} -c unix_socket_directories={self.cluster} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
         )
-        self._run(self.bindir / "pg_ctl", "-D", self.data, "-l", self.cluster / "server.log", "-w", "-t", "60", "-o", options, "start")
+        self._run(
+            self.bindir / "pg_ctl",
+            "-D",
+            self.data,
+            "-l",
+            self.cluster / "server.log",
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            options,
+            "start",
+        )
 
     def stop(self, mode="fast"):
         self._run(self.bindir / "pg_ctl", "-D", self.data, "-m", mode, "-w", "stop")
 
     def remove(self):
         if (self.data / "postmaster.pid").exists():
-            subprocess.run([*self.as_server, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"], capture_output=True)
+            subprocess.run(
+                [*self.as_server, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
+                capture_output=True,
+            )
         shutil.rmtree(self.cluster, ignore_errors=True)
 
     @property
@@ -122,7 +152,9 @@ def app_environment(database_url):
 
 
 def manage(env, *args):
-    completed = subprocess.run([str(VENV_BIN / "python"), "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    completed = subprocess.run(
+        [str(VENV_BIN / "python"), "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     if completed.returncode != 0:
         sys.exit(f"manage.py {' '.join(args)} failed:\n{completed.stdout}\n{completed.stderr}")
     return completed.stdout
@@ -289,7 +321,9 @@ def summarize(samples, began, down_at, up_at, stop_at):
     statuses = Counter(str(status) for _, _, status, _, _ in samples)
     latencies = [end - start for start, end, *_ in samples]
     unavailable = [end - start for start, end, status, *_ in samples if status == 503]
-    first_ok_after_restart = min((end for start, end, status, *_ in samples if status == 200 and start >= up_at), default=None)
+    first_ok_after_restart = min(
+        (end for start, end, status, *_ in samples if status == 200 and start >= up_at), default=None
+    )
     # After recovery, nothing but answers: no 503 from a request that started a second after the first 200.
     late_503 = sum(
         1 for start, _, status, *_ in samples

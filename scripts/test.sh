@@ -22,6 +22,13 @@ if ! scripts/system-deps.sh "${BROWSER_PACKAGES[@]}"; then
   echo "WARNING: ${BROWSER_PACKAGES[*]} could not be installed: the browser tests will be skipped." >&2
 fi
 
+# The house style is checked before any test runs: a formatting or lint error fails the run.
+echo "== ruff =="
+.venv/bin/ruff format --check --quiet . && .venv/bin/ruff check --quiet . || {
+  echo "ruff: run '.venv/bin/ruff format . && .venv/bin/ruff check --fix .' and commit the result." >&2
+  exit 1
+}
+
 reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
 pytest=(.venv/bin/python -m pytest -p no:cacheprovider "$@")

@@ -7,10 +7,8 @@ Expected values come from fixtures/kb.yaml, the curated facts, never from the AP
 import functools
 from pathlib import Path
 
-import pytest
 import yaml
 from django.conf import settings
-from rest_framework.test import APIClient
 
 FACTS_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "kb.yaml"
 API = "/api/v1/"
@@ -47,17 +45,6 @@ def _field_matches(value, wanted):
 def curated_record(resource, slug):
     [record] = [record for record in curated()[resource] if record["slug"] == slug]
     return record
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
-def fast_password_hashing(settings):
-    """Tests that create users hash a password each time; the production hasher takes a second."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def get(client, path, params=None, **headers):
@@ -120,7 +107,10 @@ def new_position(**changes):
         "date_text": "has suspended",
         "summary": "New York Gov. Andrew Cuomo has suspended the state's participation in Secure Communities.",
         "citations": [
-            {"source": "ap-patrick-massachusetts-wont-participate", "quote": "New York Gov. Andrew Cuomo has suspended that state’s participation in the program."},
+            {
+                "source": "ap-patrick-massachusetts-wont-participate",
+                "quote": "New York Gov. Andrew Cuomo has suspended that state’s participation in the program.",
+            },
             {"source": "boston-herald-patrick-refuses-to-sign", "quote": "New York Gov. Andrew Cuomo"},
         ],
     }

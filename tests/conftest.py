@@ -1,10 +1,21 @@
 import pytest
 from django.core.management import call_command
+from rest_framework.test import APIClient
 
 from kb.models import Citation, Jurisdiction, Official, Organization, OtherName, Position, Program, ProgramFact, Source
 
 # Children before parents, so PROTECT never stands in the way of emptying.
-KB_MODELS_LEAVES_FIRST = [Citation, OtherName, Position, ProgramFact, Program, Official, Organization, Jurisdiction, Source]
+KB_MODELS_LEAVES_FIRST = [
+    Citation,
+    OtherName,
+    Position,
+    ProgramFact,
+    Program,
+    Official,
+    Organization,
+    Jurisdiction,
+    Source,
+]
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +40,14 @@ def empty_database(db):
     Jurisdiction.objects.update(parent=None)
     for model in KB_MODELS_LEAVES_FIRST:
         model.objects.all()._raw_delete(model.objects.db)
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def fast_password_hashing(settings):
+    """Tests that create users hash a password each time; the production hasher takes a second."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -46,7 +46,10 @@ def source(empty_database):
 @pytest.fixture
 def jurisdiction(empty_database):
     return Jurisdiction.objects.create(
-        slug="massachusetts", name="Massachusetts", kind=JurisdictionKind.STATE, ocd_id="ocd-division/country:us/state:ma"
+        slug="massachusetts",
+        name="Massachusetts",
+        kind=JurisdictionKind.STATE,
+        ocd_id="ocd-division/country:us/state:ma",
     )
 
 
@@ -168,7 +171,9 @@ def official_other_name(official):
     return official.other_names.get()
 
 
-@pytest.mark.parametrize("model", [Source, Jurisdiction, Organization, Official, Program, ProgramFact, Position, OtherName, Citation])
+@pytest.mark.parametrize(
+    "model", [Source, Jurisdiction, Organization, Official, Program, ProgramFact, Position, OtherName, Citation]
+)
 def test_every_model_has_a_changelist_a_change_form_and_an_add_form(admin_client, small_knowledge_base, model):
     record = model.objects.first()
 
@@ -183,7 +188,9 @@ def test_every_model_has_a_changelist_a_change_form_and_an_add_form(admin_client
 
 
 @pytest.mark.parametrize(("model", "term", "expected"), MODEL_SEARCHES)
-def test_search_finds_records_by_name_other_name_and_quote(admin_client, small_knowledge_base, request, model, term, expected):
+def test_search_finds_records_by_name_other_name_and_quote(
+    admin_client, small_knowledge_base, request, model, term, expected
+):
     record = request.getfixturevalue(expected)
 
     response = admin_client.get(admin_url(model, "changelist"), {"q": term})
@@ -210,7 +217,9 @@ def test_search_for_an_unknown_name_finds_nothing(admin_client, small_knowledge_
         (Citation, "cites", "position", "program_fact"),
     ],
 )
-def test_filters_keep_only_matching_records(admin_client, small_knowledge_base, model, parameter, matching, not_matching):
+def test_filters_keep_only_matching_records(
+    admin_client, small_knowledge_base, model, parameter, matching, not_matching
+):
     url = admin_url(model, "changelist")
 
     kept = admin_client.get(url, {parameter: matching}).context["cl"].result_list
@@ -230,11 +239,18 @@ def other_records(organization):
         "organization": agency,
         "program": Program.objects.create(slug="287g", name="287(g)", agency=agency, description="Deputized officers."),
         "jurisdiction": Jurisdiction.objects.create(
-            slug="boston", name="Boston", kind=JurisdictionKind.CITY, ocd_id="ocd-division/country:us/state:ma/place:boston"
+            slug="boston",
+            name="Boston",
+            kind=JurisdictionKind.CITY,
+            ocd_id="ocd-division/country:us/state:ma/place:boston",
         ),
         "source": Source.objects.create(
-            slug="herald-287g", title="Sheriff joins 287(g)", publisher="Boston Herald", kind=SourceKind.NEWS_ARTICLE,
-            file_name="herald-287g.txt", text="The sheriff signed a 287(g) agreement.",
+            slug="herald-287g",
+            title="Sheriff joins 287(g)",
+            publisher="Boston Herald",
+            kind=SourceKind.NEWS_ARTICLE,
+            file_name="herald-287g.txt",
+            text="The sheriff signed a 287(g) agreement.",
         ),
     }
 
@@ -295,7 +311,9 @@ class TestCitationAdmin:
         return post
 
     def test_it_fills_offsets_from_the_quote(self, admin_client, citation_post, source):
-        response = admin_client.post(admin_url(Citation, "add"), citation_post("the federal fingerprint-sharing program"))
+        response = admin_client.post(
+            admin_url(Citation, "add"), citation_post("the federal fingerprint-sharing program")
+        )
 
         assert response.status_code == 302
         created = Citation.objects.get()
@@ -308,9 +326,7 @@ class TestCitationAdmin:
             ("the state will never join", "is only in the reader comments, which are never evidence"),
         ],
     )
-    def test_it_refuses_a_quote_that_is_not_evidence_in_the_source(
-        self, admin_client, citation_post, quote, problem
-    ):
+    def test_it_refuses_a_quote_that_is_not_evidence_in_the_source(self, admin_client, citation_post, quote, problem):
         response = admin_client.post(admin_url(Citation, "add"), citation_post(quote))
 
         assert response.status_code == 200
@@ -369,7 +385,9 @@ class TestCitationInlineOnPosition:
         assert problem in response.content.decode()
         assert position.citations.count() == 1
 
-    def test_it_saves_citations_with_a_new_position(self, admin_client, small_knowledge_base, official, program, source):
+    def test_it_saves_citations_with_a_new_position(
+        self, admin_client, small_knowledge_base, official, program, source
+    ):
         data = post_data(admin_client.get(admin_url(Position, "add")))
         data |= {
             "slug": "heffernan-supports",
@@ -410,7 +428,11 @@ def add_cited_positions(official, program, source, count):
     for number in range(count):
         position = _position(official, program, slug=f"heffernan-will-join-{number}")
         Citation.objects.create(
-            source=source, quote=quote, start=EVIDENCE.index(quote), end=EVIDENCE.index(quote) + len(quote), position=position
+            source=source,
+            quote=quote,
+            start=EVIDENCE.index(quote),
+            end=EVIDENCE.index(quote) + len(quote),
+            position=position,
         )
 
 

@@ -9,9 +9,7 @@ from rest_framework.authtoken.models import Token
 from tests.api_helpers import (  # noqa: F401  (fixtures)
     API,
     RESOURCES,
-    api,
     assert_error,
-    fast_password_hashing,
     get,
     page,
 )
@@ -109,7 +107,15 @@ def test_an_unknown_stance_error_lists_the_seven_stances(knowledge_base, api):
     body = assert_error(get(api, "positions/", {"stance": "maybe"}), 400, "stance")
     [message] = body["errors"]["stance"]
 
-    for stance in ("supports", "opposes", "participates", "will_join", "refuses", "withdraws", "considering_withdrawal"):
+    for stance in (
+        "supports",
+        "opposes",
+        "participates",
+        "will_join",
+        "refuses",
+        "withdraws",
+        "considering_withdrawal",
+    ):
         assert stance in message
 
 
@@ -173,7 +179,13 @@ def test_the_timeline_of_an_unknown_slug_is_a_404(knowledge_base, api, resource)
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/nothing/", "/api/v1/positions/boston-participates-2011/timeline/", "/api/v2/positions/", "/api/", "/api/v1/programs/secure-communities/facts/"],
+    [
+        "/api/v1/nothing/",
+        "/api/v1/positions/boston-participates-2011/timeline/",
+        "/api/v2/positions/",
+        "/api/",
+        "/api/v1/programs/secure-communities/facts/",
+    ],
 )
 def test_an_unknown_api_path_is_a_json_404(knowledge_base, api, path):
     body = assert_error(api.get(path), 404, code="not_found")
@@ -291,11 +303,46 @@ def test_a_form_encoded_body_is_a_415(knowledge_base, superuser_api):
 
 # ---------------------------------------------------------------- never a 500
 
-ODD_VALUES = ["", " ", "\x00", "%", "_", "'", '"', "\\", "(", "[", "*:*", "-", ",", "a" * 500, "0001-01-01", "9999-12-31", "ü", "💥", "1e3", "99999999999999999999999"]
+ODD_VALUES = [
+    "",
+    " ",
+    "\x00",
+    "%",
+    "_",
+    "'",
+    '"',
+    "\\",
+    "(",
+    "[",
+    "*:*",
+    "-",
+    ",",
+    "a" * 500,
+    "0001-01-01",
+    "9999-12-31",
+    "ü",
+    "💥",
+    "1e3",
+    "99999999999999999999999",
+]
 PARAMETERS_OF = {
     "positions/": [
-        "search", "program", "jurisdiction", "include_sub_jurisdictions", "official", "organization", "stance",
-        "date_precision", "date_after", "date_before", "source", "as_of", "ordering", "expand", "limit", "offset",
+        "search",
+        "program",
+        "jurisdiction",
+        "include_sub_jurisdictions",
+        "official",
+        "organization",
+        "stance",
+        "date_precision",
+        "date_after",
+        "date_before",
+        "source",
+        "as_of",
+        "ordering",
+        "expand",
+        "limit",
+        "offset",
     ],
     "officials/": ["search", "jurisdiction", "organization", "role", "ordering", "expand"],
     "jurisdictions/": ["search", "kind", "parent", "ordering", "expand"],

@@ -12,7 +12,6 @@ import pytest
 
 from kb.models import Jurisdiction, Official, Organization, Program, Source
 from tests.api_helpers import (  # noqa: F401  (fixtures)
-    api,
     assert_error,
     curated,
     curated_slugs,
@@ -68,7 +67,10 @@ POSITION_FILTERS = [
     ({"jurisdiction": "massachusetts", "include_sub_jurisdictions": "true"}, MASSACHUSETTS | BOSTON),
     ({"jurisdiction": "massachusetts", "include_sub_jurisdictions": "false"}, MASSACHUSETTS),
     ({"jurisdiction": "boston", "include_sub_jurisdictions": "true"}, BOSTON),
-    ({"jurisdiction": "new-york", "include_sub_jurisdictions": "true"}, curated_slugs("positions", jurisdiction="new-york")),
+    (
+        {"jurisdiction": "new-york", "include_sub_jurisdictions": "true"},
+        curated_slugs("positions", jurisdiction="new-york"),
+    ),
     # official
     ({"official": "deval-patrick"}, {MA_WILL_JOIN, MA_REFUSES}),
     ({"official": "pat-quinn"}, {"illinois-withdraws-2011-05", "illinois-refuses"}),
@@ -90,7 +92,10 @@ POSITION_FILTERS = [
     ({"stance": ["will_join", "participates"]}, {MA_WILL_JOIN} | BOSTON),
     ({"stance": "will_join", "jurisdiction": "boston"}, set()),
     # date_precision
-    ({"date_precision": "year"}, {"boston-participates-since-2006", "boston-continues-after-2008-expansion", "tea-party-activists-support-2011"}),
+    (
+        {"date_precision": "year"},
+        {"boston-participates-since-2006", "boston-continues-after-2008-expansion", "tea-party-activists-support-2011"},
+    ),
     ({"date_precision": "month"}, curated_slugs("positions", date_precision="month")),
     ({"date_precision": "day"}, curated_slugs("positions", date_precision="day")),
     ({"date_precision": "year", "stance": "refuses"}, set()),
@@ -103,13 +108,18 @@ POSITION_FILTERS = [
     ({"date_after": "2011-06-01", "date_before": "2011-06-03"}, dated(after="2011-06-01", before="2011-06-03")),
     ({"date_after": "2011-06-04", "date_before": "2011-06-05"}, set()),
     # source: positions with a citation from it
-    ({"source": "blog-patrick-refuses-to-join-secure-communities"}, {"boston-participates-since-2006", MA_REFUSES, HEFFERNAN_OPPOSES}),
+    (
+        {"source": "blog-patrick-refuses-to-join-secure-communities"},
+        {"boston-participates-since-2006", MA_REFUSES, HEFFERNAN_OPPOSES},
+    ),
     ({"source": "boston-herald-patrick-refuses-to-sign"}, positions_citing("boston-herald-patrick-refuses-to-sign")),
     ({"source": "boston-herald-patrick-refuses-to-sign", "stance": "supports"}, set()),
 ]
 
 
-@pytest.mark.parametrize(("params", "expected"), POSITION_FILTERS, ids=[query(params) for params, _ in POSITION_FILTERS])
+@pytest.mark.parametrize(
+    ("params", "expected"), POSITION_FILTERS, ids=[query(params) for params, _ in POSITION_FILTERS]
+)
 def test_position_filter(knowledge_base, api, params, expected):
     assert found(api, "positions", params) == expected
 
@@ -170,7 +180,10 @@ def test_as_of_the_day_of_the_news_massachusetts_refuses(knowledge_base, api):
 
 
 def test_as_of_the_day_of_the_refusal_letter_it_is_in_force(knowledge_base, api):
-    assert found(api, "positions", {"as_of": "2011-06-03", "jurisdiction": "massachusetts"}) == {MA_REFUSES, HEFFERNAN_OPPOSES}
+    assert found(api, "positions", {"as_of": "2011-06-03", "jurisdiction": "massachusetts"}) == {
+        MA_REFUSES,
+        HEFFERNAN_OPPOSES,
+    }
     assert found(api, "positions", {"as_of": "2011-06-02", "jurisdiction": "massachusetts"}) == {MA_WILL_JOIN}
 
 
@@ -253,9 +266,17 @@ OTHER_FILTERS = [
     # organizations
     ("organizations", {"kind": "informal_group"}, curated_slugs("organizations", kind="informal_group")),
     ("organizations", {"kind": "police_department"}, {"boston-police-department"}),
-    ("organizations", {"kind": "government_agency"}, {"department-of-homeland-security", "immigration-and-customs-enforcement"}),
+    (
+        "organizations",
+        {"kind": "government_agency"},
+        {"department-of-homeland-security", "immigration-and-customs-enforcement"},
+    ),
     ("organizations", {"kind": "government_agency", "jurisdiction": "boston"}, set()),
-    ("organizations", {"jurisdiction": "united-states"}, {"department-of-homeland-security", "immigration-and-customs-enforcement"}),
+    (
+        "organizations",
+        {"jurisdiction": "united-states"},
+        {"department-of-homeland-security", "immigration-and-customs-enforcement"},
+    ),
     ("organizations", {"jurisdiction": "massachusetts"}, {"centro-presente"}),
     ("organizations", {"jurisdiction": "new-york"}, set()),
     # programs
@@ -450,7 +471,9 @@ def test_ordering_changes_the_order(knowledge_base, api):
         get(api, "positions/", {"ordering": "date", "limit": 1})
     )
     assert slugs(get(api, "positions/", {"ordering": "date", "limit": 1})) == ["boston-participates-since-2006"]
-    assert slugs(get(api, "sources/", {"ordering": "-slug", "limit": 1})) == ["wbur-mass-wont-join-immigration-check-program"]
+    assert slugs(get(api, "sources/", {"ordering": "-slug", "limit": 1})) == [
+        "wbur-mass-wont-join-immigration-check-program"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 
 from kb.models import Jurisdiction, JurisdictionKind
 from tests.api_helpers import (  # noqa: F401  (fixtures)
-    api,
     get,
     page,
 )
@@ -22,7 +21,12 @@ BIG = {"limit": 20}
 
 # (path, a small page that holds every kind of related row, queries, which they are)
 LISTS = [
-    ("positions/", SMALL, 3, "count; the page joined to program, official, jurisdiction, organization; citations with sources"),
+    (
+        "positions/",
+        SMALL,
+        3,
+        "count; the page joined to program, official, jurisdiction, organization; citations with sources",
+    ),
     ("programs/", SMALL, 5, "count; the page with agency; other names; their citations; citations with sources"),
     ("jurisdictions/", SMALL, 2, "count; the page with parent"),
     (
@@ -45,7 +49,12 @@ LISTS = [
         "the jurisdiction; the jurisdictions inside it, one query per level (Boston, then none); "
         "count; the page joined to its holders; citations with sources",
     ),
-    ("officials/deval-patrick/timeline/", {"limit": 1}, 4, "the official; count; the page joined to its holders; citations with sources"),
+    (
+        "officials/deval-patrick/timeline/",
+        {"limit": 1},
+        4,
+        "the official; count; the page joined to its holders; citations with sources",
+    ),
 ]
 
 
@@ -57,7 +66,9 @@ def count_queries(client, path, params):
 
 
 @pytest.mark.parametrize(("path", "small_page", "queries", "which"), LISTS, ids=[case[0] for case in LISTS])
-def test_a_small_and_a_big_page_cost_the_same_queries(knowledge_base, api, django_assert_num_queries, path, small_page, queries, which):
+def test_a_small_and_a_big_page_cost_the_same_queries(
+    knowledge_base, api, django_assert_num_queries, path, small_page, queries, which
+):
     with django_assert_num_queries(queries):
         small = page(get(api, path, small_page))
     with django_assert_num_queries(queries):
@@ -81,7 +92,12 @@ FILTERED = [
         "the jurisdiction, once (checked up front; filtering reuses the check); the jurisdictions inside it, one query per level "
         "(Boston, then none); count; page; citations",
     ),
-    ("positions/", {"as_of": "2011-06-06", "stance": "refuses"}, 3, "count; page (superseded positions excluded in SQL); citations"),
+    (
+        "positions/",
+        {"as_of": "2011-06-06", "stance": "refuses"},
+        3,
+        "count; page (superseded positions excluded in SQL); citations",
+    ),
     ("positions/", {"search": "Heffernan"}, 3, "count; page; citations"),
     ("positions/", {"ordering": "-program"}, 3, "count; page; citations"),
     ("sources/", {"search": "dubious", "kind": "news_article"}, 2, "count; page"),
@@ -89,7 +105,9 @@ FILTERED = [
 
 
 @pytest.mark.parametrize(("path", "params", "queries", "which"), FILTERED, ids=[str(case[1]) for case in FILTERED])
-def test_a_filtered_page_costs_a_fixed_number_of_queries(knowledge_base, api, django_assert_num_queries, path, params, queries, which):
+def test_a_filtered_page_costs_a_fixed_number_of_queries(
+    knowledge_base, api, django_assert_num_queries, path, params, queries, which
+):
     with django_assert_num_queries(queries):
         page(get(api, path, {**params, "limit": 1}))
     with django_assert_num_queries(queries):
@@ -121,7 +139,9 @@ EXPANSION_BUDGETS = [
 ]
 
 
-@pytest.mark.parametrize(("path", "small_page", "budget"), EXPANSION_BUDGETS, ids=[case[0] for case in EXPANSION_BUDGETS])
+@pytest.mark.parametrize(
+    ("path", "small_page", "budget"), EXPANSION_BUDGETS, ids=[case[0] for case in EXPANSION_BUDGETS]
+)
 def test_expanding_everything_costs_a_fixed_budget_at_any_page_size(knowledge_base, api, path, small_page, budget):
     expand = {"expand": EXPAND_ALL[path]}
 
@@ -151,7 +171,11 @@ def test_an_expanded_agency_costs_no_query_per_record(knowledge_base, api):
 
 # (path, queries, which)
 DETAILS = [
-    ("positions/boston-participates-since-2006/", 2, "the position joined to program, official, jurisdiction, organization; citations with sources"),
+    (
+        "positions/boston-participates-since-2006/",
+        2,
+        "the position joined to program, official, jurisdiction, organization; citations with sources",
+    ),
     (
         "programs/secure-communities/",
         6,
@@ -163,7 +187,11 @@ DETAILS = [
         4,
         "the organization with jurisdiction and parent; other names; their citations; citations",
     ),
-    ("officials/mary-beth-heffernan/", 4, "the official with jurisdiction and organization; other names; their citations; citations"),
+    (
+        "officials/mary-beth-heffernan/",
+        4,
+        "the official with jurisdiction and organization; other names; their citations; citations",
+    ),
     ("sources/boston-herald-patrick-refuses-to-sign/", 1, "the source"),
 ]
 

@@ -9,7 +9,6 @@ import pytest
 from tests.api_helpers import (  # noqa: F401  (fixtures)
     API,
     RESOURCES,
-    api,
     curated,
     curated_record,
     curated_slugs,
@@ -22,22 +21,67 @@ from tests.api_helpers import (  # noqa: F401  (fixtures)
 # The fields of each resource's list records; details add what DETAIL_ONLY says.
 LIST_FIELDS = {
     "programs": {
-        "slug", "url", "name", "other_names", "agency", "description", "started_on", "started_precision", "citations",
+        "slug",
+        "url",
+        "name",
+        "other_names",
+        "agency",
+        "description",
+        "started_on",
+        "started_precision",
+        "citations",
     },
     "jurisdictions": {"slug", "url", "name", "kind", "parent", "ocd_id", "timeline_url"},
     "organizations": {
-        "slug", "url", "name", "other_names", "kind", "description", "jurisdiction", "parent", "citations",
+        "slug",
+        "url",
+        "name",
+        "other_names",
+        "kind",
+        "description",
+        "jurisdiction",
+        "parent",
+        "citations",
     },
     "officials": {
-        "slug", "url", "name", "other_names", "role", "jurisdiction", "organization", "citations", "timeline_url",
+        "slug",
+        "url",
+        "name",
+        "other_names",
+        "role",
+        "jurisdiction",
+        "organization",
+        "citations",
+        "timeline_url",
     },
     "positions": {
-        "slug", "url", "program", "official", "jurisdiction", "organization", "stance", "date", "date_precision",
-        "date_basis", "date_text", "summary", "note", "citations",
+        "slug",
+        "url",
+        "program",
+        "official",
+        "jurisdiction",
+        "organization",
+        "stance",
+        "date",
+        "date_precision",
+        "date_basis",
+        "date_text",
+        "summary",
+        "note",
+        "citations",
     },
     "sources": {
-        "slug", "url", "title", "publisher", "authors", "kind", "published_on", "published_precision",
-        "published_quote", "file_name", "comments_start",
+        "slug",
+        "url",
+        "title",
+        "publisher",
+        "authors",
+        "kind",
+        "published_on",
+        "published_precision",
+        "published_quote",
+        "file_name",
+        "comments_start",
     },
 }
 DETAIL_ONLY = {"programs": {"facts"}, "sources": {"text"}}
@@ -76,8 +120,7 @@ def source_texts(client):
 
 def citations_in(record):
     """Every citation a record shows: its own, its other names' and its facts'."""
-    for citation in record.get("citations", []):
-        yield citation
+    yield from record.get("citations", [])
     for nested in [*record.get("other_names", []), *record.get("facts", [])]:
         yield from citations_in(nested)
 
@@ -169,7 +212,8 @@ def test_source_reader_comments_start_where_the_curators_marked_them(knowledge_b
     assert source["comments_start"] is not None
     assert source["text"][source["comments_start"] :].startswith("Comments")
     assert all(
-        source["comments_start"] is None for source in page(get(api, "sources/"))["results"]
+        source["comments_start"] is None
+        for source in page(get(api, "sources/"))["results"]
         if source["slug"] != "ap-patrick-massachusetts-wont-participate"
     )
 
@@ -333,9 +377,9 @@ def test_expand_takes_several_fields_at_once(knowledge_base, api):
 
 
 def test_expanded_records_keep_their_own_references_as_references(knowledge_base, api):
-    official = get(api, "positions/massachusetts-refuses-secure-communities-2011-06-03/", {"expand": "official"}).json()[
-        "official"
-    ]
+    official = get(
+        api, "positions/massachusetts-refuses-secure-communities-2011-06-03/", {"expand": "official"}
+    ).json()["official"]
 
     assert is_ref(official["jurisdiction"], "jurisdictions", slug="massachusetts")
 

@@ -101,7 +101,9 @@ def test_positions_refer_to_the_stance_enum(schema):
 
     assert position["properties"]["stance"]["$ref"] == "#/components/schemas/Stance"
     stance_parameter = next(
-        parameter for parameter in schema["paths"][f"{API}positions/"]["get"]["parameters"] if parameter["name"] == "stance"
+        parameter
+        for parameter in schema["paths"][f"{API}positions/"]["get"]["parameters"]
+        if parameter["name"] == "stance"
     )
     assert sorted(stance_parameter["schema"]["items"]["enum"]) == sorted(STANCES)
 

@@ -13,9 +13,7 @@ from rest_framework.test import APIClient
 from kb.models import Citation, Jurisdiction, Official, Organization, Position, Program, ProgramFact, Source
 from tests.api_helpers import (  # noqa: F401  (fixtures)
     API,
-    api,
     assert_error,
-    fast_password_hashing,
     get,
     new_position,
     page,
@@ -69,14 +67,19 @@ def source_text(slug):
 
 
 def kb_counts():
-    return {model.__name__: model.objects.count() for model in (Position, Citation, Source, Official, Program, ProgramFact, Jurisdiction, Organization)}
+    return {
+        model.__name__: model.objects.count()
+        for model in (Position, Citation, Source, Official, Program, ProgramFact, Jurisdiction, Organization)
+    }
 
 
 # ---------------------------------------------------------------- authentication
 
 
 def test_a_token_lets_a_curator_write(knowledge_base, token_api):
-    response = token_api.patch(f"{API}officials/deval-patrick/", {"role": "Governor of the Commonwealth"}, format="json")
+    response = token_api.patch(
+        f"{API}officials/deval-patrick/", {"role": "Governor of the Commonwealth"}, format="json"
+    )
 
     assert response.status_code == 200, response.content
     assert Official.objects.get(slug="deval-patrick").role == "Governor of the Commonwealth"
@@ -163,17 +166,24 @@ def test_start_and_end_sent_by_a_client_are_ignored(knowledge_base, token_api):
         ([{"source": HERALD, "quote": "Patrick's Secretary of Public Safety"}], "citations.0.quote"),
         # Verbatim in the AP page, but only in its reader comments, which are never evidence.
         ([{"source": AP, "quote": "Taxachusetts says"}], "citations.0.quote"),
-        ([{"source": HERALD, "quote": "New York Gov. Andrew Cuomo"}, {"source": AP, "quote": "not in the text"}], "citations.1.quote"),
+        (
+            [{"source": HERALD, "quote": "New York Gov. Andrew Cuomo"}, {"source": AP, "quote": "not in the text"}],
+            "citations.1.quote",
+        ),
         ([{"source": HERALD, "quote": ""}], "citations.0.quote"),
         ([{"source": "no-such-source", "quote": "New York Gov. Andrew Cuomo"}], "citations.0.source"),
         ([{"quote": "New York Gov. Andrew Cuomo"}], "citations.0.source"),
         ([], "citations"),
     ],
 )
-def test_a_citation_that_is_not_verbatim_evidence_is_a_400_and_nothing_is_written(knowledge_base, token_api, citations, field):
+def test_a_citation_that_is_not_verbatim_evidence_is_a_400_and_nothing_is_written(
+    knowledge_base, token_api, citations, field
+):
     before = kb_counts()
 
-    body = assert_error(token_api.post(f"{API}positions/", new_position(citations=citations), format="json"), 400, field)
+    body = assert_error(
+        token_api.post(f"{API}positions/", new_position(citations=citations), format="json"), 400, field
+    )
 
     assert kb_counts() == before
     assert set(body["errors"]) == {field}
@@ -192,7 +202,10 @@ def test_a_citation_error_names_the_quote_and_the_source(knowledge_base, token_a
     ("body", "field"),
     [
         (new_position(stanse="refuses"), "stanse"),
-        (new_position(citations=[{"source": HERALD, "quote": "New York Gov. Andrew Cuomo", "page": 2}]), "citations.0.page"),
+        (
+            new_position(citations=[{"source": HERALD, "quote": "New York Gov. Andrew Cuomo", "page": 2}]),
+            "citations.0.page",
+        ),
     ],
 )
 def test_a_field_the_resource_does_not_have_is_a_400_naming_it(knowledge_base, token_api, body, field):
@@ -262,7 +275,9 @@ def test_a_date_precision_mismatch_names_the_date_and_says_what_is_accepted(know
 
 
 def test_month_precision_on_the_first_of_the_month_is_accepted(knowledge_base, token_api):
-    response = token_api.post(f"{API}positions/", new_position(date="2011-06-01", date_precision="month"), format="json")
+    response = token_api.post(
+        f"{API}positions/", new_position(date="2011-06-01", date_precision="month"), format="json"
+    )
 
     assert response.status_code == 201, response.content
 
@@ -324,7 +339,9 @@ def test_a_bad_citation_in_a_change_leaves_the_old_citations(knowledge_base, tok
     slug = "illinois-refuses"
     citations = [{"source": AP, "quote": "Illinois joined"}]
 
-    assert_error(token_api.patch(f"{API}positions/{slug}/", {"citations": citations}, format="json"), 400, "citations.0.quote")
+    assert_error(
+        token_api.patch(f"{API}positions/{slug}/", {"citations": citations}, format="json"), 400, "citations.0.quote"
+    )
 
     assert Citation.objects.filter(position__slug=slug).count() == 3
 
@@ -378,7 +395,9 @@ def test_creating_an_official(knowledge_base, token_api, api):
 def test_replacing_changing_and_deleting_an_official(knowledge_base, token_api, api):
     token_api.post(f"{API}officials/", THOMAS_MENINO, format="json")
 
-    replaced = token_api.put(f"{API}officials/thomas-menino/", {**THOMAS_MENINO, "name": "Thomas M. Menino"}, format="json")
+    replaced = token_api.put(
+        f"{API}officials/thomas-menino/", {**THOMAS_MENINO, "name": "Thomas M. Menino"}, format="json"
+    )
     changed = token_api.patch(f"{API}officials/thomas-menino/", {"role": "Former mayor of Boston"}, format="json")
     deleted = token_api.delete(f"{API}officials/thomas-menino/")
 
@@ -395,7 +414,9 @@ def test_an_official_acting_for_nobody_is_a_400(knowledge_base, token_api):
 
 
 def test_a_duplicate_official_slug_is_a_400(knowledge_base, token_api):
-    assert_error(token_api.post(f"{API}officials/", {**THOMAS_MENINO, "slug": "deval-patrick"}, format="json"), 400, "slug")
+    assert_error(
+        token_api.post(f"{API}officials/", {**THOMAS_MENINO, "slug": "deval-patrick"}, format="json"), 400, "slug"
+    )
 
 
 def test_deleting_an_official_with_positions_is_a_409_and_nothing_is_deleted(knowledge_base, token_api):
@@ -431,7 +452,9 @@ def test_creating_a_source_then_citing_it(knowledge_base, token_api, api):
     citation = {"source": NEW_SOURCE["slug"], "quote": "Boston would stay in Secure Communities"}
     position = token_api.post(
         f"{API}positions/",
-        new_position(slug="boston-stays", official=None, jurisdiction="boston", stance="participates", citations=[citation]),
+        new_position(
+            slug="boston-stays", official=None, jurisdiction="boston", stance="participates", citations=[citation]
+        ),
         format="json",
     )
     assert position.status_code == 201, position.content
@@ -509,7 +532,9 @@ def test_a_change_to_a_cited_source_that_strands_its_citations_is_a_400(knowledg
 def test_a_change_to_a_cited_source_that_keeps_its_quotes_is_accepted(knowledge_base, token_api):
     herald = Source.objects.get(slug=HERALD)
 
-    response = token_api.patch(f"{API}sources/{HERALD}/", {"text": herald.text + "\nCorrection appended."}, format="json")
+    response = token_api.patch(
+        f"{API}sources/{HERALD}/", {"text": herald.text + "\nCorrection appended."}, format="json"
+    )
 
     assert response.status_code == 200, response.content
     assert response.json()["text"].endswith("Correction appended.")
@@ -517,7 +542,13 @@ def test_a_change_to_a_cited_source_that_keeps_its_quotes_is_accepted(knowledge_
 
 # ---------------------------------------------------------------- jurisdictions
 
-TEXAS = {"slug": "texas", "name": "Texas", "kind": "state", "parent": "united-states", "ocd_id": "ocd-division/country:us/state:tx"}
+TEXAS = {
+    "slug": "texas",
+    "name": "Texas",
+    "kind": "state",
+    "parent": "united-states",
+    "ocd_id": "ocd-division/country:us/state:tx",
+}
 
 
 def test_creating_replacing_changing_and_deleting_a_jurisdiction(knowledge_base, token_api, api):
@@ -555,7 +586,9 @@ def test_an_ocd_id_of_another_form_is_a_400(knowledge_base, token_api):
 
 
 def test_a_jurisdiction_cannot_be_put_inside_itself(knowledge_base, token_api):
-    assert_error(token_api.patch(f"{API}jurisdictions/united-states/", {"parent": "boston"}, format="json"), 400, "parent")
+    assert_error(
+        token_api.patch(f"{API}jurisdictions/united-states/", {"parent": "boston"}, format="json"), 400, "parent"
+    )
     assert_error(token_api.patch(f"{API}jurisdictions/boston/", {"parent": "boston"}, format="json"), 400)
 
     assert Jurisdiction.objects.get(slug="united-states").parent is None
@@ -584,7 +617,9 @@ ACLU = {
 
 def test_creating_replacing_changing_and_deleting_an_organization(knowledge_base, token_api, api):
     created = token_api.post(f"{API}organizations/", ACLU, format="json")
-    replaced = token_api.put(f"{API}organizations/aclu-of-massachusetts/", {**ACLU, "description": "Civil liberties."}, format="json")
+    replaced = token_api.put(
+        f"{API}organizations/aclu-of-massachusetts/", {**ACLU, "description": "Civil liberties."}, format="json"
+    )
     changed = token_api.patch(f"{API}organizations/aclu-of-massachusetts/", {"kind": "political_group"}, format="json")
 
     assert created.status_code == 201, created.content
@@ -597,7 +632,11 @@ def test_creating_replacing_changing_and_deleting_an_organization(knowledge_base
 
 @pytest.mark.parametrize(
     ("changes", "field"),
-    [({"kind": "church"}, "kind"), ({"slug": "centro-presente"}, "slug"), ({"jurisdiction": "atlantis"}, "jurisdiction")],
+    [
+        ({"kind": "church"}, "kind"),
+        ({"slug": "centro-presente"}, "slug"),
+        ({"jurisdiction": "atlantis"}, "jurisdiction"),
+    ],
 )
 def test_a_bad_organization_field_is_a_400_naming_it(knowledge_base, token_api, changes, field):
     assert_error(token_api.post(f"{API}organizations/", {**ACLU, **changes}, format="json"), 400, field)
@@ -628,7 +667,9 @@ E_VERIFY = {
 def test_creating_replacing_changing_and_deleting_a_program(knowledge_base, token_api, api):
     created = token_api.post(f"{API}programs/", E_VERIFY, format="json")
     replaced = token_api.put(f"{API}programs/e-verify/", {**E_VERIFY, "name": "E-Verify (Basic Pilot)"}, format="json")
-    changed = token_api.patch(f"{API}programs/e-verify/", {"started_on": "1997-06-01", "started_precision": "month"}, format="json")
+    changed = token_api.patch(
+        f"{API}programs/e-verify/", {"started_on": "1997-06-01", "started_precision": "month"}, format="json"
+    )
 
     assert created.status_code == 201, created.content
     assert created.json()["agency"]["slug"] == "department-of-homeland-security"

@@ -190,14 +190,20 @@ MALFORMED_BODIES = [
 
 @pytest.mark.parametrize("body", MALFORMED_BODIES)
 def test_a_body_that_is_not_json_is_a_400_parse_error(token_api, unchanged, body):
-    response = token_api.generic("POST", API + "jurisdictions/", body.encode("utf-8", "surrogatepass"), content_type="application/json")
+    response = token_api.generic(
+        "POST", API + "jurisdictions/", body.encode("utf-8", "surrogatepass"), content_type="application/json"
+    )
 
     assert_error(response, 400, code="parse_error")
 
 
 @pytest.mark.parametrize("body", [b"\xff\xfe\x00", b"\xc3\x28", "{}".encode("utf-16")])
 def test_a_body_that_is_not_utf8_is_a_400_parse_error(token_api, unchanged, body):
-    assert_error(token_api.generic("POST", API + "jurisdictions/", body, content_type="application/json"), 400, code="parse_error")
+    assert_error(
+        token_api.generic("POST", API + "jurisdictions/", body, content_type="application/json"),
+        400,
+        code="parse_error",
+    )
 
 
 @pytest.mark.parametrize("body", [[], [{}], "texas", 42, None, True])
@@ -254,7 +260,7 @@ def test_a_body_just_under_the_limit_is_read(token_api, settings):
 SEARCHES = [
     "' OR '1'='1",
     "'; DROP TABLE kb_position; --",
-    "\" OR 1=1 --",
+    '" OR 1=1 --',
     "1); DELETE FROM kb_source WHERE (1=1",
     "UNION SELECT password FROM auth_user",
     "<script>alert(1)</script>",

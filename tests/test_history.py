@@ -184,7 +184,20 @@ def test_the_admin_history_page_shows_who_changed_which_field(token_api, admin_c
     assert "Beantown" in text and "Boston" in text  # the new and the old name
 
 
-@pytest.mark.parametrize("model", ["source", "jurisdiction", "organization", "official", "program", "programfact", "position", "othername", "citation"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "source",
+        "jurisdiction",
+        "organization",
+        "official",
+        "program",
+        "programfact",
+        "position",
+        "othername",
+        "citation",
+    ],
+)
 def test_every_kind_of_record_has_a_history_page_in_the_admin(admin_client_of, model):
     from django.apps import apps
 

@@ -110,9 +110,11 @@ def test_records_outside_the_fixture_are_left_alone(empty_database):
             "could not load kb.Position('",
         ),
         (
-            lambda r: r["fields"].update(official=["nobody"])
-            if r["model"] == "kb.position" and r["fields"]["official"]
-            else None,
+            lambda r: (
+                r["fields"].update(official=["nobody"])
+                if r["model"] == "kb.position" and r["fields"]["official"]
+                else None
+            ),
             "Official matching query does not exist",
         ),
     ],

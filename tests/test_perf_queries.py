@@ -31,7 +31,9 @@ def api():
 @pytest.fixture
 def scaled_kb(knowledge_base):
     """The real knowledge base with a synthetic one of 500 positions beside it."""
-    call_command("generate_synthetic_kb", positions=SCALED_POSITIONS, stdout=io.StringIO(), stderr=io.StringIO(), verbosity=0)
+    call_command(
+        "generate_synthetic_kb", positions=SCALED_POSITIONS, stdout=io.StringIO(), stderr=io.StringIO(), verbosity=0
+    )
 
 
 def queries_of(client, path, params=None, **headers):
@@ -48,7 +50,11 @@ def first_synthetic(model, **where):
 # (path, queries, which). Lists are read past the real records, where every row has every kind
 # of related record (other names with citations, parents), at offset 10.
 LISTS = [
-    ("positions/", 3, "the page joined to its holders (rows); its citations with source slugs; a count of at most 1,001 rows"),
+    (
+        "positions/",
+        3,
+        "the page joined to its holders (rows); its citations with source slugs; a count of at most 1,001 rows",
+    ),
     ("programs/", 5, "page with agency; other names; their citations; citations; count"),
     ("jurisdictions/", 2, "page with parent; count"),
     ("organizations/", 5, "page with jurisdiction and parent; other names; their citations; citations; count"),
@@ -58,7 +64,9 @@ LISTS = [
 
 
 @pytest.mark.parametrize(("path", "queries", "which"), LISTS, ids=[case[0] for case in LISTS])
-def test_a_list_costs_the_same_queries_at_two_page_sizes_on_a_scaled_knowledge_base(scaled_kb, api, path, queries, which):
+def test_a_list_costs_the_same_queries_at_two_page_sizes_on_a_scaled_knowledge_base(
+    scaled_kb, api, path, queries, which
+):
     offset = {"programs/": 1, "organizations/": 2}.get(path, 10)
     assert queries_of(api, API + path, {"limit": 2, "offset": offset}) == queries
     assert queries_of(api, API + path, {"limit": 100, "offset": offset}) == queries
@@ -91,7 +99,11 @@ def test_timelines_cost_the_same_queries_at_two_page_sizes(scaled_kb, api):
 # (resource, model, queries): the same for a real record and a synthetic one.
 DETAILS = [
     ("positions", Position, 2),  # the position joined to its holders; citations with sources
-    ("programs", Program, 7),  # with agency; other names; their citations; citations; facts; their citations; jurisdictions
+    (
+        "programs",
+        Program,
+        7,
+    ),  # with agency; other names; their citations; citations; facts; their citations; jurisdictions
     ("jurisdictions", Jurisdiction, 1),  # with parent
     ("organizations", Organization, 4),  # with jurisdiction and parent; other names; their citations; citations
     ("officials", Official, 4),  # with jurisdiction and organization; other names; their citations; citations
@@ -128,9 +140,10 @@ def test_a_count_past_the_exact_limit_reads_a_bounded_number_of_rows(scaled_kb, 
 
 def test_a_count_within_the_limit_is_exact(scaled_kb, api):
     program = first_synthetic(Program)
-    assert api.get(API + "positions/", {"program": program}).json()["count"] == Position.objects.filter(
-        program__slug=program
-    ).count()
+    assert (
+        api.get(API + "positions/", {"program": program}).json()["count"]
+        == Position.objects.filter(program__slug=program).count()
+    )
 
 
 def every_slug_following(api, url, link="next"):
@@ -150,11 +163,17 @@ def every_slug_following(api, url, link="next"):
 )
 def test_following_next_past_the_cursor_offset_visits_every_position_once(scaled_kb, api, monkeypatch, params):
     monkeypatch.setattr(pagination, "CURSOR_FROM_OFFSET", 60)
-    expected = [result["slug"] for result in api.get(API + "positions/", {**params, "limit": 100, "offset": 0}).json()["results"]]
+    expected = [
+        result["slug"]
+        for result in api.get(API + "positions/", {**params, "limit": 100, "offset": 0}).json()["results"]
+    ]
     expected += [
         slug
         for offset in range(100, Position.objects.count(), 100)
-        for slug in (result["slug"] for result in api.get(API + "positions/", {**params, "limit": 100, "offset": offset}).json()["results"])
+        for slug in (
+            result["slug"]
+            for result in api.get(API + "positions/", {**params, "limit": 100, "offset": offset}).json()["results"]
+        )
     ]
     start = api.get(API + "positions/", {**params, "limit": 23}).wsgi_request.build_absolute_uri()
 
@@ -189,7 +208,9 @@ def test_a_cursor_from_another_order_is_a_400(scaled_kb, api, monkeypatch):
     assert response.status_code == 400 and "cursor" in response.json()["errors"]
 
 
-@pytest.mark.parametrize("params", [{"cursor": "not-a-cursor"}, {"cursor": ""}, {"cursor": "eyJvIjpbXX0", "offset": "3"}])
+@pytest.mark.parametrize(
+    "params", [{"cursor": "not-a-cursor"}, {"cursor": ""}, {"cursor": "eyJvIjpbXX0", "offset": "3"}]
+)
 def test_a_bad_cursor_is_a_400_naming_it(knowledge_base, api, params):
     response = api.get(API + "positions/", params)
     assert response.status_code == 400 and "cursor" in response.json()["errors"]
@@ -235,12 +256,15 @@ def test_the_row_read_path_writes_what_the_serializer_writes(knowledge_base, api
     context = {"request": request, "expand": set()}
     queryset = Position.objects.order_by("date", "slug")
     generic = [
-        super(serializers.PositionSerializer, serializers.PositionSerializer(context=context)).to_representation(position)
+        super(serializers.PositionSerializer, serializers.PositionSerializer(context=context)).to_representation(
+            position
+        )
         for position in queryset
     ]
     direct = [serializers.PositionSerializer(position, context=context).data for position in queryset]
     rows = reads.positions_json(
-        list(reads.position_rows(queryset)), lambda view_name, slug: serializers.record_url(view_name, slug, {"request": request})
+        list(reads.position_rows(queryset)),
+        lambda view_name, slug: serializers.record_url(view_name, slug, {"request": request}),
     )
     assert [dict(result) for result in direct] == [dict(result) for result in generic]
     assert rows == [dict(result) for result in generic]

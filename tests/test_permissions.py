@@ -71,10 +71,14 @@ def token_client(user):
 
 def settings_under(environment, code):
     """Run `code` after loading the settings with only `environment` set; its last line of output."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("DJANGO_") and name != "DATABASE_URL"}
+    env = {
+        name: value for name, value in os.environ.items() if not name.startswith("DJANGO_") and name != "DATABASE_URL"
+    }
     env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "true", **environment})
     code = f"import json; from django.conf import settings; print(json.dumps({code}))"
-    completed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    completed = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     return completed
 
 
@@ -286,7 +290,9 @@ def test_a_session_of_a_user_made_inactive_cannot_write(browser, unchanged):
     secret = get_random_string(32)
     browser.cookies[django_settings.CSRF_COOKIE_NAME] = secret
 
-    response = browser.patch(API + "jurisdictions/boston/", {"name": "Beantown"}, format="json", HTTP_X_CSRFTOKEN=secret)
+    response = browser.patch(
+        API + "jurisdictions/boston/", {"name": "Beantown"}, format="json", HTTP_X_CSRFTOKEN=secret
+    )
 
     assert response.status_code in (401, 403)
     assert_error(response, response.status_code)
@@ -347,17 +353,26 @@ def attempt(client, action):
     if action == "change":
         return client.patch(BOSTON, {"name": "Beantown"}, format="json")
     if action == "replace":
-        return client.put(BOSTON, {**client.get(BOSTON).json(), "parent": "massachusetts", "name": "Beantown"}, format="json")
+        return client.put(
+            BOSTON, {**client.get(BOSTON).json(), "parent": "massachusetts", "name": "Beantown"}, format="json"
+        )
     if action == "delete":
         return client.delete(API + "jurisdictions/united-states/")
     raise ValueError(action)
 
 
-NEEDED = {"add": "add_jurisdiction", "change": "change_jurisdiction", "replace": "change_jurisdiction", "delete": "delete_jurisdiction"}
+NEEDED = {
+    "add": "add_jurisdiction",
+    "change": "change_jurisdiction",
+    "replace": "change_jurisdiction",
+    "delete": "delete_jurisdiction",
+}
 
 
 @pytest.mark.parametrize("action", NEEDED)
-@pytest.mark.parametrize("granted", ["add_jurisdiction", "change_jurisdiction", "delete_jurisdiction", "view_jurisdiction"])
+@pytest.mark.parametrize(
+    "granted", ["add_jurisdiction", "change_jurisdiction", "delete_jurisdiction", "view_jurisdiction"]
+)
 def test_each_change_needs_its_own_model_permission(knowledge_base, action, granted):
     client = token_client(user_with(granted))
     before = kb_state()

@@ -39,9 +39,7 @@ def run_django(*args, environment=None):
     }
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     env.update(environment or {})
-    return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
 def settings_under(environment, *names):
@@ -136,7 +134,9 @@ def test_logs_go_to_standard_output():
 
 
 def test_deploy_check_passes_with_production_variables():
-    completed = run_django("manage.py", "check", "--deploy", "--fail-level", "WARNING", environment=PRODUCTION_ENVIRONMENT)
+    completed = run_django(
+        "manage.py", "check", "--deploy", "--fail-level", "WARNING", environment=PRODUCTION_ENVIRONMENT
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 

@@ -17,7 +17,9 @@ POSITIONS = 300
 def real_knowledge_base():
     """Every real row, serialized field by field (primary keys included), in primary-key order."""
     return {
-        model.__name__: serializers.serialize("json", model.objects.exclude(pk__in=synthetic.synthetic(model)).order_by("pk"))
+        model.__name__: serializers.serialize(
+            "json", model.objects.exclude(pk__in=synthetic.synthetic(model)).order_by("pk")
+        )
         for model in KB_MODELS
     }
 
@@ -68,14 +70,21 @@ def test_generating_again_replaces_the_synthetic_knowledge_base(synthetic_kb):
 def test_synthetic_records_point_only_at_synthetic_records(synthetic_kb):
     positions = synthetic.synthetic(Position)
     assert not positions.exclude(program__slug__startswith="synthetic-").exists()
-    assert not positions.filter(jurisdiction__isnull=False).exclude(jurisdiction__slug__startswith="synthetic-").exists()
+    assert (
+        not positions.filter(jurisdiction__isnull=False).exclude(jurisdiction__slug__startswith="synthetic-").exists()
+    )
     assert not positions.filter(official__isnull=False).exclude(official__slug__startswith="synthetic-").exists()
-    assert not synthetic.synthetic(Citation).exclude(
-        pk__in=Citation.objects.filter(position__slug__startswith="synthetic-")
-    ).exclude(other_name__official__slug__startswith="synthetic-").exists()
-    assert not Citation.objects.filter(position__slug__startswith="synthetic-").exclude(
-        source__file_name__startswith="synthetic/"
-    ).exists()
+    assert (
+        not synthetic.synthetic(Citation)
+        .exclude(pk__in=Citation.objects.filter(position__slug__startswith="synthetic-"))
+        .exclude(other_name__official__slug__startswith="synthetic-")
+        .exists()
+    )
+    assert (
+        not Citation.objects.filter(position__slug__startswith="synthetic-")
+        .exclude(source__file_name__startswith="synthetic/")
+        .exists()
+    )
 
 
 def test_every_synthetic_quote_is_verbatim_in_its_source_at_its_offsets(synthetic_kb):

@@ -52,9 +52,7 @@ class Traffic:
             self.failures.append(f"{request.url}: {request.failure}")
 
     def off_the_machine(self):
-        return [
-            url for url in self.requests if not stays_on_the_machine(url) and url not in self.refused_by_policy
-        ]
+        return [url for url in self.requests if not stays_on_the_machine(url) and url not in self.refused_by_policy]
 
 
 def stays_on_the_machine(url):

@@ -16,7 +16,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--documents", type=Path, default=DOCUMENTS_DIR, help="Folder of source texts (default: %(default)s)."
         )
-        parser.add_argument("--output", type=Path, default=FIXTURE_FILE, help="Fixture to write (default: %(default)s).")
+        parser.add_argument(
+            "--output", type=Path, default=FIXTURE_FILE, help="Fixture to write (default: %(default)s)."
+        )
         parser.add_argument(
             "--check", action="store_true", help="Write nothing; fail if the output file is out of date."
         )

@@ -20,7 +20,9 @@ class Command(BaseCommand):
             default=synthetic.DEFAULT_POSITIONS,
             help="Number of positions (default: %(default)s); every other size scales from it.",
         )
-        parser.add_argument("--seed", type=int, default=synthetic.DEFAULT_SEED, help="Random seed (default: %(default)s).")
+        parser.add_argument(
+            "--seed", type=int, default=synthetic.DEFAULT_SEED, help="Random seed (default: %(default)s)."
+        )
         parser.add_argument("--remove", action="store_true", help="Remove the synthetic knowledge base, and only it.")
         parser.add_argument("--database", default="default", help="Database alias (default: %(default)s).")
 
@@ -41,7 +43,9 @@ class Command(BaseCommand):
             disable=verbosity < 1,
         )
         with bar:
-            self.stderr.write(f"Building {positions} synthetic positions and everything they cite...") if verbosity else None
+            self.stderr.write(
+                f"Building {positions} synthetic positions and everything they cite..."
+            ) if verbosity else None
             written = synthetic.generate(positions, seed=seed, using=database, progress=bar.update)
         self._report("Generated", written, started)
 

@@ -17,7 +17,11 @@ class Command(BaseCommand):
         except LoadError as error:
             raise CommandError(f"{error}\nNothing was changed.") from None
         for label in sorted(counts):
-            figures = ", ".join(f"{counts[label][kind]} {kind}" for kind in ("created", "updated", "unchanged", "removed") if counts[label][kind])
+            figures = ", ".join(
+                f"{counts[label][kind]} {kind}"
+                for kind in ("created", "updated", "unchanged", "removed")
+                if counts[label][kind]
+            )
             self.stdout.write(f"{label}: {figures}")
         total = sum(sum(counter[kind] for kind in ("created", "updated", "unchanged")) for counter in counts.values())
         self.stdout.write(self.style.SUCCESS(f"Loaded {total} record(s) from {fixture}."))
