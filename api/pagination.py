@@ -21,7 +21,7 @@ from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from kb.counting import EXACT_COUNT_LIMIT, bounded_count
+from config.counting import EXACT_COUNT_LIMIT, bounded_count
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100

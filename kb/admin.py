@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from kb.counting import BoundedCountPaginator
+from config.counting import BoundedCountPaginator
 from kb.forms import CitationForm
 from kb.models import (
     CITED_FIELDS,
