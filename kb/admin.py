@@ -19,6 +19,7 @@ from kb.models import (
     CITED_FIELDS,
     NAMED_FIELDS,
     Citation,
+    Event,
     Jurisdiction,
     Official,
     Organization,
@@ -26,7 +27,10 @@ from kb.models import (
     Position,
     Program,
     ProgramFact,
+    Reason,
     Source,
+    SourcePart,
+    Voice,
 )
 from kb.search import search
 
@@ -161,7 +165,7 @@ class PositionInline(admin.TabularInline):
     """The positions held, for reading; a position is edited with its citations on its own page."""
 
     model = Position
-    fields = ("summary", "program", "stance", "date", "date_precision")
+    fields = ("summary", "program", "stance", "date_earliest", "date_latest", "date_precision")
     extra = 0
     show_change_link = True
     can_delete = False
@@ -174,6 +178,25 @@ class PositionInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class VoiceInline(admin.TabularInline):
+    """Who voiced it; each voice's citations are edited on the voice's own page."""
+
+    model = Voice
+    fields = ("rank", "official", "organization")
+    autocomplete_fields = ("official", "organization")
+    extra = 0
+    show_change_link = True
+
+
+class ReasonInline(admin.TabularInline):
+    """The reasons the sources give; each reason's citations are edited on its own page."""
+
+    model = Reason
+    fields = ("rank", "topic", "summary")
+    extra = 0
+    show_change_link = True
 
 
 class OwnerListFilter(admin.SimpleListFilter):
@@ -204,12 +227,23 @@ class NamedRecordListFilter(OwnerListFilter):
     owner_field_names = NAMED_FIELDS
 
 
+class SourcePartInline(admin.TabularInline):
+    """Spans that are not the publisher's (a reposter's header, reader comments): never evidence."""
+
+    model = SourcePart
+    fields = ("kind", "start", "end", "author", "note")
+    extra = 0
+
+
 @admin.register(Source)
 class SourceAdmin(SearchTextAdmin):
-    list_display = ("__str__", "publisher", "kind", "published_on", "citation_count")
+    list_display = ("__str__", "publisher", "kind", "published_earliest", "derived_from", "citation_count")
     list_filter = ("kind", "published_precision", "publisher")
-    date_hierarchy = "published_on"
+    list_select_related = ("derived_from",)
+    date_hierarchy = "published_earliest"
+    autocomplete_fields = ("derived_from",)
     prepopulated_fields = {"slug": ("title",)}
+    inlines = (SourcePartInline,)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(citation_count=count_citations("source"))
@@ -221,18 +255,22 @@ class SourceAdmin(SearchTextAdmin):
             "publisher",
             "authors",
             "kind",
-            "published_on",
+            "url",
+            "published_earliest",
+            "published_latest",
             "published_precision",
-            "published_quote",
+            "published_text",
+            "derived_from",
+            "derivation",
+            "note",
             "file_name",
         ]
-        # A saved source's text is its document, which citations point into by offset, and
-        # where its comments start decides which of them are evidence: both are shown, never
-        # edited here, or citations would silently point at other words or at comments.
-        return fields + (["comments_start", "citation_count", "document"] if obj else ["text", "comments_start"])
+        # A saved source's text is its document, which citations point into by offset: it is
+        # shown, never edited here, or citations would silently point at other words.
+        return fields + (["citation_count", "document"] if obj else ["text"])
 
     def get_readonly_fields(self, request, obj=None):
-        return ("file_name", "comments_start", "citation_count", "document") if obj else ()
+        return ("file_name", "citation_count", "document") if obj else ()
 
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj else self.prepopulated_fields
@@ -241,14 +279,17 @@ class SourceAdmin(SearchTextAdmin):
     def citation_count(self, source):
         return source.citation_count
 
-    @admin.display(description="Text (reader comments greyed: never evidence)")
+    @admin.display(description="Text (parts that are not the publisher's greyed: never evidence)")
     def document(self, source):
-        evidence_end = source.evidence_end
+        pieces, offset = [], 0
+        for start, end in source.non_evidence_spans():
+            pieces.append(format_html("{}", source.text[offset:start]))
+            pieces.append(format_html('<span style="color: #888">{}</span>', source.text[start:end]))
+            offset = max(offset, end)
+        pieces.append(format_html("{}", source.text[offset:]))
         return format_html(
-            '<pre style="white-space: pre-wrap; max-height: 40em; overflow: auto">{}'
-            '<span style="color: #888">{}</span></pre>',
-            source.text[:evidence_end],
-            source.text[evidence_end:],
+            '<pre style="white-space: pre-wrap; max-height: 40em; overflow: auto">{}</pre>',
+            format_html("".join(pieces)),
         )
 
 
@@ -284,7 +325,7 @@ class OfficialAdmin(SearchTextAdmin):
 
 @admin.register(Program)
 class ProgramAdmin(SearchTextAdmin):
-    list_display = ("name", "agency", "started_on")
+    list_display = ("name", "agency", "started_earliest")
     list_filter = (("agency", UsedRelatedNameListFilter),)
     list_select_related = ("agency",)
     autocomplete_fields = ("agency",)
@@ -294,7 +335,7 @@ class ProgramAdmin(SearchTextAdmin):
 
 @admin.register(ProgramFact)
 class ProgramFactAdmin(KnowledgeBaseAdmin):
-    list_display = ("statement", "program", "kind", "value", "value_qualifier", "unit", "date", "jurisdiction")
+    list_display = ("statement", "program", "kind", "value", "value_qualifier", "unit", "date_earliest", "jurisdiction")
     list_filter = (
         "kind",
         ("program", RelatedNameListFilter),
@@ -302,15 +343,46 @@ class ProgramFactAdmin(KnowledgeBaseAdmin):
         ("jurisdiction", UsedRelatedNameListFilter),
     )
     list_select_related = ("program", "jurisdiction")
-    date_hierarchy = "date"
+    date_hierarchy = "date_earliest"
     search_fields = ("statement", "slug", "date_text", "program__name", "jurisdiction__name", "citations__quote")
     autocomplete_fields = ("program", "jurisdiction")
-    inlines = (CitationInline,)
+    inlines = (VoiceInline, CitationInline)
+
+
+@admin.register(Event)
+class EventAdmin(KnowledgeBaseAdmin):
+    """Versions of one happening that sources tell differently; each version is a position."""
+
+    list_display = ("summary", "program", "version_count")
+    list_select_related = ("program",)
+    search_fields = ("summary", "slug", "note")
+    autocomplete_fields = ("program",)
+    prepopulated_fields = {"slug": ("summary",)}
+    inlines = (PositionInline,)
+
+    def get_queryset(self, request):
+        counts = (
+            Position.objects.filter(event=OuterRef("pk")).order_by().values("event").annotate(n=Count("pk")).values("n")
+        )
+        return super().get_queryset(request).annotate(version_count=Coalesce(Subquery(counts), 0))
+
+    @admin.display(description="Versions", ordering="version_count")
+    def version_count(self, event):
+        return event.version_count
 
 
 @admin.register(Position)
 class PositionAdmin(SearchTextAdmin):
-    list_display = ("summary", "holder", "program", "stance", "date", "date_precision", "citation_count")
+    list_display = (
+        "summary",
+        "holder",
+        "program",
+        "stance",
+        "date_earliest",
+        "date_precision",
+        "event",
+        "citation_count",
+    )
     list_filter = (
         "stance",
         ("program", RelatedNameListFilter),
@@ -318,16 +390,22 @@ class PositionAdmin(SearchTextAdmin):
         "date_precision",
         "date_basis",
     )
-    list_select_related = ("program", "official", "jurisdiction", "organization")
-    date_hierarchy = "date"
-    autocomplete_fields = ("program", "official", "jurisdiction", "organization")
+    list_select_related = ("program", "official", "jurisdiction", "organization", "event")
+    date_hierarchy = "date_earliest"
+    autocomplete_fields = ("program", "event", "official", "jurisdiction", "organization")
     prepopulated_fields = {"slug": ("summary",)}
     fieldsets = (
-        (None, {"fields": ("slug", "summary", "program", "stance")}),
-        ("Held by (at least one)", {"fields": ("official", "jurisdiction", "organization")}),
-        ("When", {"fields": ("date", "date_precision", "date_basis", "date_text", "note")}),
+        (None, {"fields": ("slug", "summary", "program", "stance", "event")}),
+        (
+            "Whose stance (a jurisdiction and/or an organization; an official alone for a person's own stance)",
+            {"fields": ("jurisdiction", "organization", "official")},
+        ),
+        (
+            "When (an interval: earliest and latest day the sources allow)",
+            {"fields": ("date_earliest", "date_latest", "date_precision", "date_basis", "date_text", "note")},
+        ),
     )
-    inlines = (CitationInline,)
+    inlines = (VoiceInline, ReasonInline, CitationInline)
     # Counting every match is a second full scan; the changelist shows "N results" without it.
     show_full_result_count = False
 
@@ -341,6 +419,29 @@ class PositionAdmin(SearchTextAdmin):
     @admin.display(description="Citations", ordering="citation_count")
     def citation_count(self, position):
         return position.citation_count
+
+
+@admin.register(Voice)
+class VoiceAdmin(KnowledgeBaseAdmin):
+    """Who voiced a position or a fact, each voice cited; rank 1 is whom a rank-0 voice relays."""
+
+    list_display = ("__str__", "position", "program_fact", "rank")
+    list_select_related = ("official", "organization", "position", "program_fact")
+    search_fields = ("official__name", "organization__name", "position__summary", "program_fact__statement")
+    autocomplete_fields = ("position", "program_fact", "official", "organization")
+    inlines = (CitationInline,)
+
+
+@admin.register(Reason)
+class ReasonAdmin(KnowledgeBaseAdmin):
+    """A reason the sources give for a position, with its own quotes."""
+
+    list_display = ("summary", "topic", "position")
+    list_filter = ("topic",)
+    list_select_related = ("position",)
+    search_fields = ("summary", "position__summary")
+    autocomplete_fields = ("position",)
+    inlines = (CitationInline,)
 
 
 @admin.register(OtherName)

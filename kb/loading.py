@@ -9,9 +9,9 @@ from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 from django.forms.models import model_to_dict
 
-from kb import search
+from kb import derived, registry
 from kb.fixture_build import FIXTURE_FILE
-from kb.models import Citation, OtherName
+from kb.models import Citation
 
 
 class LoadError(Exception):
@@ -32,7 +32,7 @@ def load_knowledge_base(fixture_file=FIXTURE_FILE, using="default"):
 
     counts = defaultdict(Counter)
     kept = defaultdict(set)  # model -> pks the fixture defines
-    with transaction.atomic(using=using), search.deferred_refresh():
+    with transaction.atomic(using=using), derived.deferred():
         try:
             for record in serializers.deserialize("json", stream, using=using):
                 instance = record.object
@@ -41,8 +41,7 @@ def load_knowledge_base(fixture_file=FIXTURE_FILE, using="default"):
         except DeserializationError as error:
             raise LoadError(f"Problem installing fixture '{fixture_file}': {error}") from None
         _prune_children(kept, counts, using)
-        for model in search.SEARCHABLE_MODELS:
-            search.refresh_search_text(model._default_manager.using(using).filter(pk__in=kept.get(model, ())))
+        derived.refresh_all(search_records=kept)
     return counts
 
 
@@ -63,6 +62,11 @@ def _save(record, fixture_file, using):
         existing = model._default_manager.using(using).filter(pk=instance.pk).first() if instance.pk else None
         if existing is not None and _same_fields(existing, instance):
             return "unchanged"
+        if existing is not None:
+            # The fixture carries editable fields only; the rest (version, derived columns) stays the database's.
+            for field in model._meta.concrete_fields:
+                if not field.editable and not field.primary_key:
+                    setattr(instance, field.attname, getattr(existing, field.attname))
         instance._state.adding = existing is None
         # The database enforces the check constraints on save (and a violation names this record);
         # querying each one beforehand would only make loading slow.
@@ -79,30 +83,27 @@ def _save(record, fixture_file, using):
 
 
 def _check_quote_at_offsets(citation):
-    text = citation.source.text
-    found = text[citation.start : citation.end]
+    source = citation.source
+    found = source.text[citation.start : citation.end]
     if found != citation.quote:
         raise LoadError(
-            f"source {citation.source.slug!r} has {found!r} at [{citation.start}:{citation.end}], "
-            f"not the quote {citation.quote!r}"
+            f"source {source.slug!r} has {found!r} at [{citation.start}:{citation.end}], not the quote {citation.quote!r}"
         )
-    if citation.end > citation.source.evidence_end:
-        raise LoadError(f"the quote {citation.quote!r} lies in the reader comments of {citation.source.slug!r}")
+    if source.find_evidence(citation.quote, citation.start) != citation.start:
+        raise LoadError(f"the quote {citation.quote!r} lies in a part of {source.slug!r} that is not the publisher's")
 
 
 def _same_fields(existing, incoming):
     return all(
         getattr(existing, field.attname) == getattr(incoming, field.attname)
         for field in type(incoming)._meta.concrete_fields
-        if not field.primary_key and field.name != "search_text"
+        if field.editable and not field.primary_key
     )
 
 
 def _prune_children(kept, counts, using):
     """Remove citations and other names that belong to fixture records but are no longer in the fixture."""
-    from kb.models import CITED_FIELDS, NAMED_FIELDS
-
-    for child_model, owner_fields in ((Citation, CITED_FIELDS), (OtherName, NAMED_FIELDS)):
+    for child_model, owner_fields in registry.owned_children():
         for owner_field in owner_fields:
             owner_model = child_model._meta.get_field(owner_field).related_model
             owner_pks = kept.get(owner_model)

@@ -15,7 +15,19 @@ from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from kb.models import Citation, Jurisdiction, Official, Organization, OtherName, Position, Program, ProgramFact, Source
+from kb.models import (
+    Citation,
+    Jurisdiction,
+    Official,
+    Organization,
+    OtherName,
+    Position,
+    Program,
+    ProgramFact,
+    Reason,
+    Source,
+    Voice,
+)
 
 MAX_SEARCH_WORDS = 10
 SEARCH_CONFIG = "simple"
@@ -68,6 +80,12 @@ def search_text_of(record):
             *_names(record.organization),
             record.jurisdiction.name if record.jurisdiction else "",
             *record.citations.values_list("quote", flat=True),
+            *record.reasons.values_list("summary", flat=True),
+            *(
+                name
+                for voice in record.voices.select_related("official", "organization")
+                for name in _names(voice.speaker)
+            ),
         ]
     else:
         raise TypeError(f"{type(record).__name__} is not searchable")
@@ -130,6 +148,10 @@ def _refresh_named(sender, instance, **kwargs):
 
 @receiver(post_save, sender=Citation)
 @receiver(post_delete, sender=Citation)
+@receiver(post_save, sender=Reason)
+@receiver(post_delete, sender=Reason)
+@receiver(post_save, sender=Voice)
+@receiver(post_delete, sender=Voice)
 def _refresh_cited_position(sender, instance, **kwargs):
     if not _refresh_now():
         return

@@ -29,6 +29,14 @@ class Jurisdiction(SlugNaturalKey, Searchable):
     ocd_id = models.CharField(
         "Open Civic Data division id", max_length=200, unique=True, help_text="e.g. ocd-division/country:us/state:ma"
     )
+    # "Massachusetts and everything in it" is then one index range: path__startswith.
+    path = models.CharField(
+        max_length=500,
+        editable=False,
+        db_index=True,
+        default="",
+        help_text="Ids from the outermost jurisdiction to this one, as /1/3/: kept current on save.",
+    )
 
     objects = SlugManager()
     history = KnowledgeBaseHistory()
@@ -52,17 +60,44 @@ class Jurisdiction(SlugNaturalKey, Searchable):
                 raise ValidationError({"parent": "A jurisdiction cannot be inside itself."})
             ancestor = ancestor.parent
 
-    def descendant_ids(self):
-        """This jurisdiction's id and those of every jurisdiction inside it, one query per level."""
-        ids, level = [self.pk], [self.pk]
-        while level:
-            level = list(Jurisdiction.objects.filter(parent_id__in=level).values_list("pk", flat=True))
-            ids.extend(level)
-        return ids
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        refresh_paths(self)
+
+    def within(self):
+        """This jurisdiction and every one inside it, at any depth (one index range)."""
+        return Jurisdiction.objects.filter(path__startswith=self.path)
+
+
+def refresh_paths(jurisdiction, force=False):
+    """Store the path of `jurisdiction` and of every jurisdiction inside it (all of them, level by
+    level, when `force`: after a bulk write that set no paths)."""
+    parent_path = "/"
+    if jurisdiction.parent_id:
+        parent_path = (
+            Jurisdiction.objects.filter(pk=jurisdiction.parent_id).values_list("path", flat=True).first() or "/"
+        )
+    new_path = f"{parent_path}{jurisdiction.pk}/"
+    stored = Jurisdiction.objects.filter(pk=jurisdiction.pk).values_list("path", flat=True).first()
+    if stored == new_path and not force:
+        return
+    Jurisdiction.objects.filter(pk=jurisdiction.pk).update(path=new_path)
+    jurisdiction.path = new_path
+    level = {jurisdiction.pk: new_path}
+    while level:
+        children = list(Jurisdiction.objects.filter(parent_id__in=level).values_list("pk", "parent_id", "path"))
+        following = {}
+        for pk, parent_id, path in children:
+            wanted = f"{level[parent_id]}{pk}/"
+            if path != wanted:
+                Jurisdiction.objects.filter(pk=pk).update(path=wanted)
+            following[pk] = wanted
+        level = following
 
 
 class OrganizationKind(models.TextChoices):
     GOVERNMENT_AGENCY = "government_agency", "Government agency"
+    EXECUTIVE_OFFICE = "executive_office", "Executive office: an executive's office or administration"
     POLICE_DEPARTMENT = "police_department", "Police department"
     ADVOCACY_GROUP = "advocacy_group", "Advocacy group"
     POLITICAL_GROUP = "political_group", "Political group"
@@ -106,6 +141,7 @@ class Official(SlugNaturalKey, Searchable):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="officials"
     )
+    note = models.TextField(blank=True, help_text="How the sources support the name and role.")
 
     objects = SlugManager()
     history = KnowledgeBaseHistory()

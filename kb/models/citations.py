@@ -8,11 +8,13 @@ from django.utils.text import Truncator
 
 from kb.models.actors import Official, Organization, OtherName
 from kb.models.base import KnowledgeBaseHistory, Record, exactly_one_of
-from kb.models.positions import Position
+from kb.models.positions import Position, Reason, Voice
 from kb.models.programs import Program, ProgramFact
 from kb.models.sources import Source
 
-CITED_FIELDS = ("position", "program_fact", "other_name", "official", "organization", "program")
+# The kinds of fact a citation can back: one nullable foreign key each, exactly one set. kb.registry
+# reads this tuple; a new kind of cited fact is a field here, this tuple, and a migration.
+CITED_FIELDS = ("position", "program_fact", "other_name", "official", "organization", "program", "voice", "reason")
 
 
 class CitationQuerySet(models.QuerySet):
@@ -41,6 +43,8 @@ class Citation(Record):
         Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
     )
     program = models.ForeignKey(Program, on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
+    voice = models.ForeignKey(Voice, on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
+    reason = models.ForeignKey(Reason, on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
 
     objects = CitationQuerySet.as_manager()
     history = KnowledgeBaseHistory()
@@ -60,7 +64,7 @@ class Citation(Record):
                 name="kb_citation_cites_exactly_one_fact",
                 violation_error_message=(
                     "A citation backs exactly one fact: a position, program fact, other name, official, "
-                    "organization or program."
+                    "organization, program, voice or reason."
                 ),
             ),
         ]
@@ -79,27 +83,27 @@ class Citation(Record):
     def natural_key(self):
         return (self.source.slug, self.start, self.end, self.cited_field, *self.cited.natural_key())
 
-    natural_key.dependencies = ["kb.source", "kb.position", "kb.programfact", "kb.othername"]
+    natural_key.dependencies = ["kb.source", "kb.position", "kb.programfact", "kb.othername", "kb.voice", "kb.reason"]
 
     def locate_quote(self):
-        """Fill start/end from the quote's first occurrence in the evidence part of the source.
+        """Fill start/end from the quote's first occurrence outside the parts of the source that are
+        not the publisher's (a reposter's header, reader comments), keeping offsets that already fit.
 
         Raises ValidationError naming the problem when the quote is not verbatim there.
         """
-        text = self.source.text
-        evidence_end = self.source.evidence_end
-        if self.start is not None and self.end is not None and text[self.start : self.end] == self.quote:
-            if self.end <= evidence_end:
+        source = self.source
+        if self.start is not None and self.end is not None and source.text[self.start : self.end] == self.quote:
+            if source.find_evidence(self.quote, self.start) == self.start:
                 return
-        position = text.find(self.quote, 0, evidence_end) if self.quote else -1
+        position = source.find_evidence(self.quote)
         if position < 0:
-            in_comments = self.quote and text.find(self.quote, evidence_end) >= 0
+            elsewhere = bool(self.quote) and self.quote in source.text
             reason = (
-                "is only in the reader comments, which are never evidence"
-                if in_comments
+                "is only in parts that are not the publisher's (a reposter's header, reader comments), which are never evidence"
+                if elsewhere
                 else "is not verbatim in the source's text"
             )
-            raise ValidationError({"quote": f"The quote {self.quote!r} {reason} ({self.source.slug})."})
+            raise ValidationError({"quote": f"The quote {self.quote!r} {reason} ({source.slug})."})
         self.start, self.end = position, position + len(self.quote)
 
     def full_clean(self, *args, **kwargs):

@@ -1,14 +1,37 @@
-"""Who stood where on a program, and when."""
+"""Who stood where on a program, and when: positions, the events they are versions of, who voiced them, and why.
 
+A position is one version of a stance: its holder's, on a program, dated as an interval, cited.
+Versions that sources tell differently of one happening share an `Event`. `as_of()` reads four
+days stored on each position (`in_force_from`, `certain_from`, `contested_from`,
+`in_force_until`), which `refresh_in_force()` keeps current whenever a holder's positions change;
+docs/data-model.md states the rule.
+"""
+
+import bisect
+import threading
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import Exact
+from django.db.models import Case, Q, Value, When
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
 
 from kb.models.actors import Jurisdiction, Official, Organization
-from kb.models.base import KnowledgeBaseHistory, Searchable, SlugNaturalKey, SlugQuerySet, slugged_constraints
-from kb.models.dates import PRECISION_MESSAGE, DatePrecision, check_date_precision, date_matches_precision
-from kb.models.programs import Program
+from kb.models.base import (
+    KnowledgeBaseHistory,
+    Record,
+    Searchable,
+    SlugManager,
+    SlugNaturalKey,
+    SlugQuerySet,
+    exactly_one_of,
+    slugged_constraints,
+)
+from kb.models.dates import DatePrecision, check_interval, edtf, interval_constraint
+from kb.models.programs import Program, ProgramFact
 
 
 class Stance(models.TextChoices):
@@ -33,63 +56,123 @@ class DateBasis(models.TextChoices):
     STATED = "stated", "Stated: the source dates the stance (relative dates resolved against the source's date)"
     REPORTED = (
         "reported",
-        "Reported: the source reports the stance undated; the date is when it was reported, so the stance was held by then",
+        "Reported: the source reports the stance undated; the date is the report's, so the stance was held by then",
     )
+
+
+class InForce(models.TextChoices):
+    """How sure `as_of` is that a stance was in force on the day asked about."""
+
+    CERTAIN = "certain", "Certain: its event had certainly happened, and no later event may have begun"
+    POSSIBLE = "possible", "Possible: its event may not have happened yet, or a later one may have begun"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Whose stance a position is: its jurisdiction and/or organization, or its official alone when
+    neither is named. Massachusetts' stance is the state's, whoever voices it."""
+
+    jurisdiction_id: int | None
+    organization_id: int | None
+    official_id: int | None
+
+    @classmethod
+    def of(cls, position):
+        if position.jurisdiction_id is None and position.organization_id is None:
+            return cls(None, None, position.official_id)
+        return cls(position.jurisdiction_id, position.organization_id, None)
+
+    @property
+    def key(self):
+        """The holder as one indexed value: "j3", "o5", "j3-o5", or "p7" for an official alone."""
+        parts = [
+            f"j{self.jurisdiction_id}" if self.jurisdiction_id else "",
+            f"o{self.organization_id}" if self.organization_id else "",
+        ]
+        return "-".join(part for part in parts if part) or f"p{self.official_id}"
+
+
+class Event(SlugNaturalKey, Record):
+    """One happening that sources tell differently (New York withdrew, suspended or refused):
+    its versions are positions of one holder on one program, each with its own citations."""
+
+    slug = models.SlugField(max_length=160, unique=True)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="events")
+    summary = models.CharField(max_length=500, help_text="What happened, as every version agrees.")
+    note = models.TextField(blank=True, help_text="How the versions differ.")
+
+    objects = SlugManager()
+    history = KnowledgeBaseHistory()
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            *slugged_constraints("event"),
+            models.CheckConstraint(condition=~Q(summary=""), name="kb_event_summary_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.summary
 
 
 class PositionQuerySet(SlugQuerySet):
     def held_by_jurisdiction(self, jurisdiction, include_sub_jurisdictions=False):
-        """Positions of a jurisdiction or of its officials; with sub-jurisdictions, of those too."""
-        ids = jurisdiction.descendant_ids() if include_sub_jurisdictions else [jurisdiction.pk]
+        """Positions held by a jurisdiction or by its officials; with sub-jurisdictions, of those too."""
+        places = jurisdiction.within().values("pk") if include_sub_jurisdictions else [jurisdiction.pk]
         # The officials as a subquery, not a join: each side of the OR is then an index lookup.
-        officials = Official.objects.filter(jurisdiction_id__in=ids).values("pk")
-        return self.filter(Q(jurisdiction_id__in=ids) | Q(official_id__in=officials))
+        officials = Official.objects.filter(jurisdiction_id__in=places).values("pk")
+        return self.filter(Q(jurisdiction_id__in=places) | Q(official_id__in=officials))
+
+    def voiced_by(self, official=None, organization=None):
+        """Positions an official or an organization voiced, at any rank of the chain of attribution."""
+        voices = Voice.objects.filter(position__isnull=False)
+        voices = voices.filter(official=official) if official is not None else voices.filter(organization=organization)
+        return self.filter(pk__in=voices.values("position_id"))
+
+    def held_or_voiced_by(self, official):
+        """An official's timeline: what the official held and what the official voiced."""
+        return self.filter(
+            Q(official=official) | Q(pk__in=Voice.objects.filter(official=official).values("position_id"))
+        )
+
+    def disputed(self, disputed=True):
+        """Positions whose event has another version (True), or none (False)."""
+        other_versions = Position.objects.filter(event_id=models.OuterRef("event_id")).exclude(pk=models.OuterRef("pk"))
+        condition = Q(event__isnull=False) & Q(models.Exists(other_versions))
+        return self.filter(condition) if disputed else self.exclude(condition)
 
     def as_of(self, day):
-        """For each holder and program, the latest position dated on or before `day`.
-
-        The holder is the jurisdiction and/or organization that takes the stance, or the official
-        alone when neither is named: Massachusetts' stance is the state's, whoever voices it.
-        Positions of one holder on the same latest date (disagreeing versions) are all kept.
-        """
-        superseded = Position.objects.filter(
-            _same_holder_as_outer(),
-            program_id=models.OuterRef("program_id"),
-            date__gt=models.OuterRef("date"),
-            date__lte=day,
+        """For each holder and program, every version of its latest event begun by `day`, each
+        annotated `in_force`: certain or possible (docs/data-model.md, "as_of")."""
+        certain = Q(certain_from__lte=day) & (Q(contested_from__isnull=True) | Q(contested_from__gt=day))
+        return (
+            self.filter(in_force_from__lte=day)
+            .filter(Q(in_force_until__isnull=True) | Q(in_force_until__gt=day))
+            .annotate(in_force=Case(When(certain, then=Value(InForce.CERTAIN)), default=Value(InForce.POSSIBLE)))
         )
-        return self.filter(date__lte=day).exclude(models.Exists(superseded))
-
-
-class NoId(models.Expression):
-    """0, the id no row has, written into the SQL itself: SQLite uses an index on an expression
-    only when the query spells it the same, and a bound parameter never does."""
-
-    output_field = models.BigIntegerField()
-
-    def as_sql(self, compiler, connection):
-        return "0", []
-
-
-def _same_as_outer(field):
-    """NULL-safe equality of `field` with the outer query's (ids are positive, so 0 stands for NULL)."""
-    return Exact(Coalesce(field, NoId()), Coalesce(models.OuterRef(field), NoId()))
-
-
-def _same_holder_as_outer():
-    return (
-        Q(_same_as_outer("jurisdiction_id"))
-        & Q(_same_as_outer("organization_id"))
-        & (Q(_same_as_outer("official_id")) | Q(jurisdiction_id__isnull=False) | Q(organization_id__isnull=False))
-    )
 
 
 class Position(SlugNaturalKey, Searchable):
-    """A stance taken on a program by an official, a jurisdiction or an organization, at a date."""
+    """A stance taken on a program by a holder, at a date the sources allow, cited: one version of an event."""
 
     slug = models.SlugField(max_length=160, unique=True)
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="positions")
-    official = models.ForeignKey(Official, on_delete=models.PROTECT, null=True, blank=True, related_name="positions")
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="versions",
+        help_text="The event this position is one version of, when sources tell it differently.",
+    )
+    official = models.ForeignKey(
+        Official,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="positions",
+        help_text="The official whose own stance it is; who voiced a stance is in its voices.",
+    )
     jurisdiction = models.ForeignKey(
         Jurisdiction, on_delete=models.PROTECT, null=True, blank=True, related_name="positions"
     )
@@ -97,52 +180,69 @@ class Position(SlugNaturalKey, Searchable):
         Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="positions"
     )
     stance = models.CharField(max_length=30, choices=Stance.choices)
-    date = models.DateField(help_text="First day of the period the precision names.")
+    date_earliest = models.DateField(help_text="Earliest day the stance can have been taken.")
+    date_latest = models.DateField(help_text="Latest day: it had certainly been taken by then.")
     date_precision = models.CharField(max_length=5, choices=DatePrecision.choices)
     date_basis = models.CharField(max_length=10, choices=DateBasis.choices, default=DateBasis.STATED)
-    date_text = models.CharField(max_length=200, help_text='The date as the source words it, e.g. "last December".')
-    summary = models.CharField(max_length=300, help_text="One line: who, what, when.")
-    note = models.TextField(blank=True, help_text="How the date was resolved, or which version of a disputed account.")
+    date_text = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='The date as the source words it, e.g. "last December"; empty for a reported position.',
+    )
+    summary = models.CharField(max_length=500, help_text="One line: who, what, when; nothing its quotes do not say.")
+    note = models.TextField(blank=True, help_text="How the date was resolved, or how this version differs.")
+
+    # Derived, kept current by refresh_in_force(): the holder as one value, and what as_of() reads.
+    holder_key = models.CharField(max_length=50, editable=False, default="")
+    in_force_from = models.DateField(null=True, editable=False, help_text="Its event may have begun on this day.")
+    certain_from = models.DateField(null=True, editable=False, help_text="Its event had certainly happened by then.")
+    contested_from = models.DateField(
+        null=True, editable=False, help_text="A later event of its holder may have begun on this day."
+    )
+    in_force_until = models.DateField(
+        null=True, editable=False, help_text="First day a later event of its holder had certainly happened."
+    )
 
     objects = PositionQuerySet.as_manager()
-    history = KnowledgeBaseHistory()
+    history = KnowledgeBaseHistory(
+        excluded_fields=[
+            "search_text",
+            "holder_key",
+            "in_force_from",
+            "certain_from",
+            "contested_from",
+            "in_force_until",
+        ]
+    )
 
     class Meta:
-        ordering = ["date", "slug"]
-        # Each list and timeline reads a page in (date, slug) order, filtered by one of these;
-        # the index hands the rows over in order, so a page costs the same at any table size.
+        ordering = ["date_earliest", "slug"]
+        # Each list and timeline reads a page in (date_earliest, slug) order, filtered by one of
+        # these; the index hands the rows over in order, so a page costs the same at any table size.
         indexes = [
-            models.Index(fields=["program", "date"], name="kb_position_program_date"),
-            models.Index(fields=["date", "slug"], name="kb_position_date_slug"),
-            models.Index(fields=["jurisdiction", "date", "slug"], name="kb_position_jurisdiction_date"),
-            models.Index(fields=["official", "date", "slug"], name="kb_position_official_date"),
-            models.Index(fields=["organization", "date", "slug"], name="kb_position_organization_date"),
-            # as_of(): is there a later position of the same holder on the same program? The
-            # expressions are those of _same_holder_as_outer(), so one index probe answers.
-            models.Index(
-                "program",
-                Coalesce("jurisdiction", NoId()),
-                Coalesce("organization", NoId()),
-                "date",
-                name="kb_position_holder_date",
-            ),
+            models.Index(fields=["date_earliest", "slug"], name="kb_position_date_slug"),
+            models.Index(fields=["program", "date_earliest", "slug"], name="kb_position_program_date"),
+            models.Index(fields=["jurisdiction", "date_earliest", "slug"], name="kb_position_jurisdiction_date"),
+            models.Index(fields=["official", "date_earliest", "slug"], name="kb_position_official_date"),
+            models.Index(fields=["organization", "date_earliest", "slug"], name="kb_position_organization_date"),
+            models.Index(fields=["stance", "date_earliest", "slug"], name="kb_position_stance_date"),
+            # refresh_in_force() reads one holder's positions on one program.
+            models.Index(fields=["program", "holder_key"], name="kb_position_holder"),
         ]
         constraints = [
             *slugged_constraints("position"),
             models.CheckConstraint(condition=Q(stance__in=Stance.values), name="kb_position_stance_valid"),
             models.CheckConstraint(condition=Q(date_basis__in=DateBasis.values), name="kb_position_date_basis_valid"),
+            interval_constraint("position", "date", required=True),
             models.CheckConstraint(
-                condition=Q(date_precision__in=DatePrecision.values), name="kb_position_date_precision_valid"
-            ),
-            models.CheckConstraint(
-                condition=date_matches_precision("date", "date_precision"),
-                name="kb_position_date_matches_precision",
-                violation_error_message=PRECISION_MESSAGE,
+                condition=Q(date_basis=DateBasis.REPORTED) | ~Q(date_text=""),
+                name="kb_position_stated_date_has_words",
+                violation_error_message="A stated date gives the source's words for it (date_text).",
             ),
             models.CheckConstraint(
                 condition=Q(official__isnull=False) | Q(jurisdiction__isnull=False) | Q(organization__isnull=False),
                 name="kb_position_has_holder",
-                violation_error_message="A position is held by an official, a jurisdiction or an organization: name one.",
+                violation_error_message="A position is held by a jurisdiction, an organization or an official: name one.",
             ),
             models.CheckConstraint(condition=~Q(summary=""), name="kb_position_summary_not_empty"),
         ]
@@ -150,9 +250,274 @@ class Position(SlugNaturalKey, Searchable):
     def __str__(self):
         return self.summary
 
-    def clean(self):
-        check_date_precision(self, "date", "date_precision")
+    @property
+    def holder(self):
+        return Holder.of(self)
 
     @property
     def holder_name(self):
-        return " / ".join(str(part) for part in (self.official, self.organization, self.jurisdiction) if part)
+        if self.jurisdiction_id is None and self.organization_id is None:
+            return str(self.official)
+        return " / ".join(str(part) for part in (self.organization, self.jurisdiction) if part)
+
+    @property
+    def date_edtf(self):
+        return edtf(self.date_earliest, self.date_latest, self.date_precision)
+
+    def clean(self):
+        check_interval(self, "date", required=True)
+        if self.event_id is None or self.program_id is None:
+            return
+        if self.event.program_id != self.program_id:
+            raise ValidationError({"event": "The event is on another program: its versions share the program."})
+        if self.event._state.adding:
+            return  # an event not saved yet has no other versions to compare with
+        others = self.event.versions.exclude(pk=self.pk).only("jurisdiction", "organization", "official")
+        if any(Holder.of(other) != Holder.of(self) for other in others):
+            raise ValidationError(
+                {"event": "Versions of one event share a holder; this event's other versions have another."}
+            )
+
+    def save(self, *args, **kwargs):
+        self.holder_key = Holder.of(self).key
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"official", "jurisdiction", "organization"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "holder_key"}
+        super().save(*args, **kwargs)
+
+
+class ReasonTopic(models.TextChoices):
+    """A small vocabulary of the reasons the sources give, so "who cited racial profiling?" has an answer."""
+
+    TARGETS_NON_CRIMINALS = "targets_non_criminals", "Catches non-criminals or minor offenders, not serious criminals"
+    DETERS_CRIME_REPORTING = "deters_crime_reporting", "Deters immigrants or victims from reporting crime"
+    RACIAL_PROFILING = "racial_profiling", "Encourages racial profiling"
+    FEDERAL_ROLE = "federal_role", "Immigration enforcement is the federal government's role"
+    MIXED_MESSAGES = "mixed_messages", "The federal government sent conflicting messages about the program"
+    MANDATORY_PARTICIPATION = "mandatory_participation", "Participation is, or may be, mandatory"
+    PUBLIC_SAFETY = "public_safety", "Public safety: removing dangerous criminals"
+    COMMUNITY_FEAR = "community_fear", "Creates fear in the immigrant community"
+    EFFECTIVENESS = "effectiveness", "Doubts that it works, without saying how it fails"
+    COST = "cost", "What it costs the public"
+    OTHER = "other", "Other"
+
+
+class ReasonQuerySet(models.QuerySet):
+    def get_by_natural_key(self, position_slug, rank):
+        return self.get(position__slug=position_slug, rank=rank)
+
+
+class Reason(Record):
+    """A reason the sources give for a position: a short summary, a topic, and its own quotes."""
+
+    position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="reasons")
+    rank = models.PositiveSmallIntegerField(default=0, help_text="Order among the position's reasons.")
+    topic = models.CharField(max_length=30, choices=ReasonTopic.choices)
+    summary = models.CharField(max_length=300, help_text="The reason in a few words; nothing its quotes do not say.")
+
+    objects = ReasonQuerySet.as_manager()
+    history = KnowledgeBaseHistory()
+
+    class Meta:
+        ordering = ["position", "rank"]
+        constraints = [
+            models.CheckConstraint(condition=Q(topic__in=ReasonTopic.values), name="kb_reason_topic_valid"),
+            models.CheckConstraint(condition=~Q(summary=""), name="kb_reason_summary_not_empty"),
+            models.UniqueConstraint(fields=["position", "rank"], name="kb_reason_unique_rank"),
+        ]
+
+    def __str__(self):
+        return self.summary
+
+    def natural_key(self):
+        return (self.position.slug, self.rank)
+
+    natural_key.dependencies = ["kb.position"]
+
+
+VOICED_FIELDS = ("position", "program_fact")
+SPEAKER_FIELDS = ("official", "organization")
+
+
+class VoiceQuerySet(models.QuerySet):
+    def get_by_natural_key(self, voiced_field, voiced_slug, speaker_field, speaker_slug):
+        if voiced_field not in VOICED_FIELDS or speaker_field not in SPEAKER_FIELDS:
+            raise self.model.DoesNotExist(f"No such voiced or speaker field: {voiced_field}, {speaker_field}")
+        return self.get(**{f"{voiced_field}__slug": voiced_slug, f"{speaker_field}__slug": speaker_slug})
+
+
+class Voice(Record):
+    """Who voiced a position or a fact, in a chain of attribution: rank 0 is a voice the source
+    quotes, rank 1 whom that voice relays, and so on (AP reports that Heffernan said that some
+    law-enforcement officials fear the program). Two sources may quote two voices at one rank."""
+
+    position = models.ForeignKey(Position, on_delete=models.CASCADE, null=True, blank=True, related_name="voices")
+    program_fact = models.ForeignKey(
+        ProgramFact, on_delete=models.CASCADE, null=True, blank=True, related_name="voices"
+    )
+    rank = models.PositiveSmallIntegerField(
+        default=0, help_text="0: the voice the source quotes; 1: whom it relays; ..."
+    )
+    official = models.ForeignKey(Official, on_delete=models.PROTECT, null=True, blank=True, related_name="voices")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="voices"
+    )
+
+    objects = VoiceQuerySet.as_manager()
+    history = KnowledgeBaseHistory()
+
+    class Meta:
+        ordering = ["position", "program_fact", "rank", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=exactly_one_of(VOICED_FIELDS),
+                name="kb_voice_voices_exactly_one",
+                violation_error_message="A voice belongs to exactly one position or program fact.",
+            ),
+            models.CheckConstraint(
+                condition=exactly_one_of(SPEAKER_FIELDS),
+                name="kb_voice_speaker_exactly_one",
+                violation_error_message="A voice is an official's or an organization's: name exactly one.",
+            ),
+            models.UniqueConstraint(fields=["position", "official"], name="kb_voice_official_once_per_position"),
+            models.UniqueConstraint(
+                fields=["position", "organization"], name="kb_voice_organization_once_per_position"
+            ),
+            models.UniqueConstraint(fields=["program_fact", "official"], name="kb_voice_official_once_per_fact"),
+            models.UniqueConstraint(
+                fields=["program_fact", "organization"], name="kb_voice_organization_once_per_fact"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.speaker)
+
+    @property
+    def voiced_field(self):
+        return next((field for field in VOICED_FIELDS if getattr(self, f"{field}_id") is not None), None)
+
+    @property
+    def speaker_field(self):
+        return "official" if self.official_id is not None else "organization"
+
+    @property
+    def speaker(self):
+        return getattr(self, self.speaker_field)
+
+    def natural_key(self):
+        return (self.voiced_field, getattr(self, self.voiced_field).slug, self.speaker_field, self.speaker.slug)
+
+    natural_key.dependencies = ["kb.position", "kb.programfact", "kb.official", "kb.organization"]
+
+
+# ---- The days as_of() reads, kept current ----
+
+_deferred = threading.local()
+
+
+@contextmanager
+def deferred_in_force():
+    """Within the block, position writes leave the stored as_of days alone; call refresh_in_force() after."""
+    _deferred.on = True
+    try:
+        yield
+    finally:
+        _deferred.on = False
+
+
+def refresh_in_force(groups=None):
+    """Recompute the as_of days of the positions of each (program id, holder key) in `groups` (all when None)."""
+    positions = Position.objects.all()
+    if groups is not None:
+        groups = set(groups)
+        if not groups:
+            return
+        condition = Q()
+        for program_id, holder_key in groups:
+            condition |= Q(program_id=program_id, holder_key=holder_key)
+        positions = positions.filter(condition)
+    rows = positions.values(
+        "pk",
+        "program_id",
+        "holder_key",
+        "event_id",
+        "date_earliest",
+        "date_latest",
+        "in_force_from",
+        "certain_from",
+        "contested_from",
+        "in_force_until",
+    )
+    by_group = defaultdict(list)
+    for row in rows:
+        by_group[row["program_id"], row["holder_key"]].append(row)
+    changed = []
+    for group_rows in by_group.values():
+        changed.extend(_in_force_of_group(group_rows))
+    Position.objects.bulk_update(
+        changed, ["in_force_from", "certain_from", "contested_from", "in_force_until"], batch_size=1000
+    )
+
+
+def _in_force_of_group(rows):
+    """The rule for one holder on one program. An event may have begun on the earliest day of any
+    of its versions and had certainly happened by the earliest latest day; it is superseded on the
+    day a later event (one that began after it had certainly happened) had certainly happened."""
+    events = defaultdict(list)
+    for row in rows:
+        events[("event", row["event_id"]) if row["event_id"] else ("own", row["pk"])].append(row)
+    spans = {
+        key: (min(r["date_earliest"] for r in versions), min(r["date_latest"] for r in versions))
+        for key, versions in events.items()
+    }
+    # Events in order of when they may have begun; for each, the first day any event from there on is certain.
+    ordered = sorted(spans.items(), key=lambda item: item[1][0])
+    begins = [begun for _, (begun, _) in ordered]
+    first_certain_from = [None] * (len(ordered) + 1)
+    for index in range(len(ordered) - 1, -1, -1):
+        certain = ordered[index][1][1]
+        following = first_certain_from[index + 1]
+        first_certain_from[index] = certain if following is None else min(certain, following)
+    changed = []
+    for key, versions in events.items():
+        begun, certain = spans[key]
+        later = bisect.bisect_right(begins, certain)  # events that began after this one had certainly happened
+        contested = begins[later] if later < len(ordered) else None
+        until = first_certain_from[later]
+        for row in versions:
+            wanted = (begun, certain, contested, until)
+            if (row["in_force_from"], row["certain_from"], row["contested_from"], row["in_force_until"]) != wanted:
+                changed.append(
+                    Position(
+                        pk=row["pk"],
+                        in_force_from=begun,
+                        certain_from=certain,
+                        contested_from=contested,
+                        in_force_until=until,
+                    )
+                )
+    return changed
+
+
+@receiver(pre_save, sender=Position)
+def _remember_group(sender, instance, **kwargs):
+    instance.holder_key = Holder.of(instance).key  # loads save raw, past save()
+    if instance.pk is not None:
+        instance._group_before = Position.objects.filter(pk=instance.pk).values_list("program_id", "holder_key").first()
+
+
+@receiver(post_save, sender=Position)
+def _refresh_group_after_save(sender, instance, **kwargs):
+    if getattr(_deferred, "on", False):
+        return
+    groups = {(instance.program_id, instance.holder_key)}
+    before = getattr(instance, "_group_before", None)
+    if before:
+        groups.add(before)
+    refresh_in_force(groups)
+
+
+@receiver(post_delete, sender=Position)
+def _refresh_group_after_delete(sender, instance, **kwargs):
+    if not getattr(_deferred, "on", False):
+        refresh_in_force({(instance.program_id, instance.holder_key)})

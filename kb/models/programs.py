@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from kb.models.actors import Jurisdiction, Organization
 from kb.models.base import KnowledgeBaseHistory, Record, Searchable, SlugManager, SlugNaturalKey, slugged_constraints
-from kb.models.dates import PRECISION_MESSAGE, DatePrecision, check_date_precision, date_matches_precision
+from kb.models.dates import DatePrecision, check_interval, edtf, interval_constraint
 
 
 class Program(SlugNaturalKey, Searchable):
@@ -13,8 +13,10 @@ class Program(SlugNaturalKey, Searchable):
     name = models.CharField(max_length=200)
     agency = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="programs")
     description = models.TextField()
-    started_on = models.DateField(null=True, blank=True)
+    started_earliest = models.DateField(null=True, blank=True, help_text="Earliest day the program can have started.")
+    started_latest = models.DateField(null=True, blank=True, help_text="Latest day the program can have started.")
     started_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
+    started_text = models.CharField(max_length=200, blank=True, help_text="The start as the sources word it.")
 
     objects = SlugManager()
     history = KnowledgeBaseHistory()
@@ -23,22 +25,18 @@ class Program(SlugNaturalKey, Searchable):
         ordering = ["slug"]
         constraints = [
             *slugged_constraints("program"),
-            models.CheckConstraint(
-                condition=Q(started_precision="") | Q(started_precision__in=DatePrecision.values),
-                name="kb_program_started_precision_valid",
-            ),
-            models.CheckConstraint(
-                condition=date_matches_precision("started_on", "started_precision"),
-                name="kb_program_started_matches_precision",
-                violation_error_message=PRECISION_MESSAGE,
-            ),
+            interval_constraint("program", "started"),
         ]
 
     def __str__(self):
         return self.name
 
+    @property
+    def started_edtf(self):
+        return edtf(self.started_earliest, self.started_latest, self.started_precision)
+
     def clean(self):
-        check_date_precision(self, "started_on", "started_precision")
+        check_interval(self, "started")
 
 
 class ProgramFactKind(models.TextChoices):
@@ -47,7 +45,9 @@ class ProgramFactKind(models.TextChoices):
     COVERAGE = "coverage", "Coverage (how many jurisdictions take part)"
     DEPORTATIONS = "deportations", "Deportations (a count)"
     DEPORTATION_SHARE = "deportation_share", "Deportations (a share)"
-    MANDATORY_BY = "mandatory_by", "Mandatory by"
+    MANDATORY_BY = "mandatory_by", "Mandatory by: when participation becomes mandatory"
+    PARTICIPATION_MANDATORY = "participation_mandatory", "Participation mandatory: a claim that taking part is required"
+    PUBLIC_MEETINGS = "public_meetings", "Public meetings held about the program"
 
 
 class ValueQualifier(models.TextChoices):
@@ -62,16 +62,20 @@ class ProgramFact(SlugNaturalKey, Record):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="facts")
     slug = models.SlugField(max_length=120, unique=True)
-    kind = models.CharField(max_length=20, choices=ProgramFactKind.choices)
+    kind = models.CharField(max_length=30, choices=ProgramFactKind.choices)
     statement = models.CharField(max_length=300)
     value = models.DecimalField(
         max_digits=14, decimal_places=4, null=True, blank=True, help_text="A share is a fraction: one in four is 0.25."
     )
     value_qualifier = models.CharField(max_length=10, choices=ValueQualifier.choices, blank=True)
     unit = models.CharField(max_length=100, blank=True)
-    date = models.DateField(null=True, blank=True, help_text="The date the fact holds as of, or the event's date.")
+    date_earliest = models.DateField(
+        null=True, blank=True, help_text="Earliest day of the date the fact holds as of, or of the event."
+    )
+    date_latest = models.DateField(null=True, blank=True, help_text="Latest day of that date.")
     date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
     date_text = models.CharField(max_length=200, blank=True, help_text="The date as the source words it.")
+    note = models.TextField(blank=True, help_text="How the date was resolved; what a figure counts.")
     jurisdiction = models.ForeignKey(
         Jurisdiction,
         on_delete=models.PROTECT,
@@ -86,7 +90,7 @@ class ProgramFact(SlugNaturalKey, Record):
 
     class Meta:
         # Undated facts last on every database (SQLite and PostgreSQL place NULLs differently).
-        ordering = ["program", models.F("date").asc(nulls_last=True), "slug"]
+        ordering = ["program", models.F("date_earliest").asc(nulls_last=True), "slug"]
         constraints = [
             *slugged_constraints("programfact"),
             models.CheckConstraint(condition=Q(kind__in=ProgramFactKind.values), name="kb_programfact_kind_valid"),
@@ -98,19 +102,15 @@ class ProgramFact(SlugNaturalKey, Record):
                 condition=Q(value__isnull=False) | (Q(value_qualifier="") & Q(unit="")),
                 name="kb_programfact_qualifier_needs_value",
             ),
-            models.CheckConstraint(
-                condition=Q(date_precision="") | Q(date_precision__in=DatePrecision.values),
-                name="kb_programfact_date_precision_valid",
-            ),
-            models.CheckConstraint(
-                condition=date_matches_precision("date", "date_precision"),
-                name="kb_programfact_date_matches_precision",
-                violation_error_message=PRECISION_MESSAGE,
-            ),
+            interval_constraint("programfact", "date"),
         ]
 
     def __str__(self):
         return self.statement
 
+    @property
+    def date_edtf(self):
+        return edtf(self.date_earliest, self.date_latest, self.date_precision)
+
     def clean(self):
-        check_date_precision(self, "date", "date_precision")
+        check_interval(self, "date")
