@@ -12,6 +12,8 @@ from kb.models import (
     OrganizationKind,
     Position,
     Program,
+    Reason,
+    ReasonTopic,
     Source,
     SourceKind,
     Stance,
@@ -111,8 +113,33 @@ class PositionFilterSet(SearchFilterSet):
         help_text=SUB_JURISDICTIONS_HELP,
         error_messages={"invalid_choice": "'%(value)s' is not accepted; choose from: true, false."},
     )
-    official = slug_filter(Official.objects.all(), "Only positions taken by this official (slug).")
-    organization = slug_filter(Organization.objects.all(), "Only positions taken by this organization (slug).")
+    official = slug_filter(
+        Official.objects.all(), "Only positions that are this official's own stance (slug); see also voiced_by."
+    )
+    organization = slug_filter(Organization.objects.all(), "Only positions held by this organization (slug).")
+    voiced_by = slug_filter(
+        Official.objects.all(),
+        method="filter_voiced_by",
+        help_text="Only positions this official voiced (slug), at any rank of the chain of attribution.",
+    )
+    voiced_by_organization = slug_filter(
+        Organization.objects.all(),
+        method="filter_voiced_by_organization",
+        help_text="Only positions this organization voiced (slug), at any rank of the chain of attribution.",
+    )
+    disputed = filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        method="filter_disputed",
+        help_text="true: only positions whose event other sources tell differently; false: only the others.",
+        error_messages={"invalid_choice": "'%(value)s' is not accepted; choose from: true, false."},
+    )
+    reason_topic = filters.MultipleChoiceFilter(
+        choices=ReasonTopic.choices,
+        method="filter_reason_topic",
+        help_text="Only positions with a reason of one of these topics (e.g. racial_profiling).",
+        error_messages=choice_errors(ReasonTopic),
+    )
     stance = choice_filter(
         Stance,
         "Only these stances; repeat the parameter for several (stance=refuses&stance=withdraws).",
@@ -120,10 +147,14 @@ class PositionFilterSet(SearchFilterSet):
     )
     date_precision = choice_filter(DatePrecision, "Only dates of this precision.")
     date_after = date_filter(
-        field_name="date", lookup_expr="gte", help_text="Only positions dated on or after this day (YYYY-MM-DD)."
+        field_name="date_latest",
+        lookup_expr="gte",
+        help_text="Only positions whose date may fall on or after this day (latest day >= it; YYYY-MM-DD).",
     )
     date_before = date_filter(
-        field_name="date", lookup_expr="lte", help_text="Only positions dated on or before this day (YYYY-MM-DD)."
+        field_name="date_earliest",
+        lookup_expr="lte",
+        help_text="Only positions whose date may fall on or before this day (earliest day <= it; YYYY-MM-DD).",
     )
     source = slug_filter(
         Source.objects.all(),
@@ -133,14 +164,18 @@ class PositionFilterSet(SearchFilterSet):
     as_of = date_filter(
         method="filter_as_of",
         help_text=(
-            "The stance in force on this day (YYYY-MM-DD): for each holder and program, only the latest position "
-            "dated on or before it. A holder is the jurisdiction and/or organization that takes the stance, or the "
-            "official alone when neither is named. A month- or year-precise date counts from the first day of its "
-            "period. Combine with `stance` for questions such as who had refused by 2011-06-06."
+            "The stances in force on this day (YYYY-MM-DD): for each holder and program, every version of its latest "
+            "event begun by then. An event may have begun on the earliest day of any of its versions, and had "
+            "certainly happened by the earliest latest day; a version dated only by its report never supersedes "
+            "another version of the same event. Each result's `in_force` says `certain` or `possible` (its event "
+            'may not have happened yet, or a later one may have begun). New York\'s "last week" (2011-05-30 to '
+            "2011-06-05) is possible on 2011-05-31 and certain on 2011-06-06. A holder is the jurisdiction and/or "
+            "organization whose stance it is, or the official alone. Combine with `stance`: who had refused by 2011-06-06."
         ),
     )
     ordering = ordering_filter(
-        (("date", "date"), ("slug", "slug"), ("stance", "stance"), ("program__slug", "program")), "date, slug"
+        (("date_earliest", "date_earliest"), ("slug", "slug"), ("stance", "stance"), ("program__slug", "program")),
+        "date_earliest, slug",
     )
 
     class Meta:
@@ -162,6 +197,22 @@ class PositionFilterSet(SearchFilterSet):
 
     def filter_as_of(self, queryset, name, day):
         return queryset.as_of(day)
+
+    def filter_voiced_by(self, queryset, name, official):
+        return queryset.voiced_by(official=official)
+
+    def filter_voiced_by_organization(self, queryset, name, organization):
+        return queryset.voiced_by(organization=organization)
+
+    def filter_disputed(self, queryset, name, disputed):
+        return queryset.disputed(disputed)
+
+    def filter_reason_topic(self, queryset, name, topics):
+        return (
+            queryset.filter(pk__in=Reason.objects.filter(topic__in=topics).values("position_id"))
+            if topics
+            else queryset
+        )
 
 
 class OfficialFilterSet(SearchFilterSet):
@@ -207,7 +258,7 @@ class ProgramFilterSet(SearchFilterSet):
     search = search_filter("name, other names, description and fact statements")
 
     agency = slug_filter(Organization.objects.all(), "Only programs administered by this organization (slug).")
-    ordering = ordering_filter((("name", "name"), ("slug", "slug"), ("started_on", "started_on")), "slug")
+    ordering = ordering_filter((("name", "name"), ("slug", "slug"), ("started_earliest", "started_earliest")), "slug")
 
     class Meta:
         model = Program

@@ -72,10 +72,8 @@ class KeyOrder:
             return None
 
     def values_of(self, row):
-        """The row's keys: a model instance, or a `values()` row (whose primary key may be "pk")."""
-        if isinstance(row, dict):
-            return [row["pk"] if field.primary_key and "pk" in row else row[field.attname] for field, _ in self.fields]
-        return [getattr(row, field.attname) for field, _ in self.fields]
+        """The keys of a `values()` row, whose primary key is "pk"."""
+        return [row["pk"] if field.primary_key else row[field.attname] for field, _ in self.fields]
 
     def after(self, values, backwards=False):
         """Rows strictly after `values` in this order (before them, `backwards`)."""
@@ -163,8 +161,21 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
             raise exceptions.ValidationError({name: [f"Must be a whole number {bound}, not {value}."]})
         return value
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def check_parameters(self, request):
+        """{parameter: [messages]} for each paging parameter that is wrong; empty when all are right."""
+        errors = {}
+        for check in (self.get_limit, self.get_offset, self.get_cursor):
+            try:
+                check(request)
+            except exceptions.ValidationError as error:
+                errors.update(error.detail)
+        return errors
+
+    def paginate_queryset(self, queryset, request, view=None, rows=None):
+        """The page's rows: `rows(queryset)` (a writer's `values()` rows). Counting stays on the
+        queryset itself, without the rows' joins."""
         self.request = request
+        rows_of = rows or (lambda page: page.values())
         self.limit = self.get_limit(request)
         self.offset = self.get_offset(request)
         cursor = self.get_cursor(request)
@@ -180,7 +191,7 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
             page = queryset.filter(self.key_order.after(values, self.backwards))
             if self.backwards:
                 page = page.order_by(*self.key_order.reversed())
-            rows = list(self._rows(page, view)[: self.limit + 1])
+            rows = list(rows_of(page)[: self.limit + 1])
             more = len(rows) > self.limit
             rows = rows[: self.limit]
             if self.backwards:
@@ -191,9 +202,7 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         else:
             # Past any table's size, and past what a database's integers hold: nothing to read.
             rows = (
-                list(self._rows(queryset, view)[self.offset : self.offset + self.limit + 1])
-                if self.offset < MAX_OFFSET
-                else []
+                list(rows_of(queryset)[self.offset : self.offset + self.limit + 1]) if self.offset < MAX_OFFSET else []
             )
             self.has_next = len(rows) > self.limit
             rows = rows[: self.limit]
@@ -205,13 +214,6 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
             self.first_values = self.key_order.values_of(rows[0])
             self.last_values = self.key_order.values_of(rows[-1])
         return rows
-
-    @staticmethod
-    def _rows(queryset, view):
-        """The page as the view reads it: `view.page_rows(queryset)` (e.g. `values()` rows), or
-        model instances. Counting stays on the queryset itself, without the rows' joins."""
-        page_rows = getattr(view, "page_rows", None)
-        return page_rows(queryset) if page_rows is not None else queryset
 
     def _continues_by_cursor(self):
         return (

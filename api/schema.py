@@ -2,8 +2,6 @@
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import build_basic_type
-from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 
 from api.examples import examples_for  # noqa: F401  (the views take examples from here)
@@ -74,25 +72,31 @@ class KnowledgeBaseAutoSchema(AutoSchema):
         return super()._is_list_view(serializer)
 
 
-class RefFieldExtension(OpenApiSerializerFieldExtension):
-    """A related record: a slug when writing; {slug, name, url} or the expanded record when reading."""
+class RefSchemaFieldExtension(OpenApiSerializerFieldExtension):
+    """A related record: {slug, name, url}, or the whole record when `?expand=` names it."""
 
-    target_class = "api.serializers.RefField"
+    target_class = "api.writers.RefSchemaField"
 
     def map_serializer_field(self, auto_schema, direction):
-        field = self.target
-        if direction == "request":
-            schema = build_basic_type(OpenApiTypes.STR)
-            schema["description"] = f"{field.help_text or ''} Written as the record's slug.".strip()
-            return schema
-        from api.serializers import RefSerializer
+        from api.writers import WRITERS
 
-        reference = auto_schema.resolve_serializer(RefSerializer, direction).ref
-        expanded = auto_schema.resolve_serializer(field.expanded_serializer(), direction).ref
+        ref = self.target.ref
+        reference = auto_schema.resolve_serializer(ReferenceSerializer, direction).ref
+        help_text = self.target.help_text or ""
+        if not ref.expandable:
+            return {**reference, "description": help_text} if help_text else reference
+        expanded = auto_schema.resolve_serializer(WRITERS[ref.kind].schema(), direction).ref
         return {
             # anyOf, not oneOf: an expanded record has the fields of a reference too, so it matches both.
             "anyOf": [reference, expanded],
-            "description": (
-                f"{field.help_text or ''} A reference {{slug, name, url}}; the whole record with `?expand={field.field_name}`."
-            ).strip(),
+            "nullable": True,
+            "description": f"{help_text} A reference {{slug, name, url}}; the whole record with `?expand={ref.name}`.".strip(),
         }
+
+
+class ReferenceSerializer(serializers.Serializer):
+    """A related record, by slug, with its name and API URL."""
+
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    url = serializers.URLField()

@@ -1,39 +1,33 @@
-"""Translate knowledge-base records to JSON and back. Serializers never query: views prefetch."""
+"""Validate writes. What a record looks like in an answer is api.writers' business; here the fields
+a client may write are those the record's writer shows and the model lets people edit."""
 
 import copy
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
+from api.writers import WRITERS
 from kb.models import (
     Citation,
     Jurisdiction,
     Official,
     Organization,
-    OtherName,
     Position,
     Program,
-    ProgramFact,
+    Reason,
     Source,
+    Voice,
 )
-
-
-class RefSerializer(serializers.Serializer):
-    """A related record, by slug, with its name and API URL. `?expand=` inlines the whole record."""
-
-    slug = serializers.SlugField()
-    name = serializers.CharField()
-    url = serializers.URLField()
 
 
 class SlugReferenceField(serializers.SlugRelatedField):
     """A related record by slug. A value no slug can be (one with a NUL byte, which PostgreSQL
     refuses in a query) is an unknown slug, answered before any query, not a database error."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", **kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, str) and "\x00" in data:
@@ -41,116 +35,46 @@ class SlugReferenceField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
-class RefField(SlugReferenceField):
-    """Written as the related record's slug; read as a RefSerializer object, or expanded in full."""
-
-    def __init__(self, view_name, expanded_serializer, **kwargs):
-        self.view_name = view_name
-        self.expanded_serializer = expanded_serializer  # a callable, so serializers can refer to each other
-        super().__init__(slug_field="slug", **kwargs)
-
-    def to_representation(self, value):
-        if self.field_name in self.context.get("expand", ()):
-            nested_context = {**self.context, "expand": ()}
-            return self.expanded_serializer()(value, context=nested_context).data
-        return _reference(self.view_name, value, self.context)
-
-
-def reference_to(kind, help_text, required=False):
-    """A RefField to a jurisdiction, organization, official or program; optional unless `required`."""
-    model, serializer_name = REFERENCE_KINDS[kind]
+def reference_to(model, help_text, required=False):
     optional = {} if required else {"required": False, "allow_null": True}
-    return RefField(
-        f"{kind}-detail",
-        lambda: globals()[serializer_name],
-        queryset=model.objects.all(),
-        help_text=help_text,
-        **optional,
-    )
-
-
-REFERENCE_KINDS = {
-    "jurisdiction": (Jurisdiction, "JurisdictionSerializer"),
-    "organization": (Organization, "OrganizationSerializer"),
-    "official": (Official, "OfficialSerializer"),
-    "program": (Program, "ProgramSerializer"),
-}
-
-_SLUG_PLACEHOLDER = "zzslugplaceholderzz"
-
-
-def _url(view_name, slug, context):
-    """The record's API URL. reverse() once per view and request, then string concatenation:
-    reversing for each row of a page costs more than the rest of its serialization."""
-    prefixes = context.setdefault("url_prefixes", {}) if isinstance(context, dict) else {}
-    parts = prefixes.get(view_name)
-    if parts is None:
-        url = reverse(view_name, kwargs={"slug": _SLUG_PLACEHOLDER}, request=context.get("request"))
-        parts = prefixes[view_name] = url.split(_SLUG_PLACEHOLDER, 1)
-    return f"{parts[0]}{slug}{parts[1]}"
-
-
-record_url = _url
-
-
-@extend_schema_field(OpenApiTypes.URI)
-class SlugURLField(serializers.Field):
-    """The record's own API URL (read-only), built as `_url` builds it."""
-
-    def __init__(self, view_name, **kwargs):
-        self.view_name = view_name
-        super().__init__(read_only=True, source="*", **kwargs)
-
-    def to_representation(self, record):
-        return _url(self.view_name, record.slug, self.context)
-
-
-def _reference(view_name, record, context):
-    if record is None:
-        return None
-    return {"slug": record.slug, "name": str(record), "url": _url(view_name, record.slug, context)}
+    return SlugReferenceField(queryset=model.objects.all(), help_text=f"{help_text} Its slug.", **optional)
 
 
 class RejectsUnknownFields:
     """A field the resource does not have is a 400 naming it, never silently dropped: a typo
-    ("stanse") would otherwise pass for a successful write. Read-only fields that a client sends
-    back from a GET (url, start, end) are accepted and ignored."""
+    ("stanse") would otherwise pass for a successful write. Fields that a client sends back from
+    a GET and cannot write (url, start, end, counts) are accepted and ignored."""
+
+    readable_extras = ()
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
-            unknown = sorted(str(name) for name in data if name not in self.fields)
+            readable = set(self.fields) | set(self.readable_extras)
+            unknown = sorted(str(name) for name in data if name not in readable)
             if unknown:
                 accepted = ", ".join(name for name, field in self.fields.items() if not field.read_only)
                 raise serializers.ValidationError(
                     {name: [f"Unknown field. Accepted here: {accepted}."] for name in unknown}
                 )
+            data = {name: value for name, value in data.items() if name in self.fields}
         return super().to_internal_value(data)
 
 
-class CitationSerializer(RejectsUnknownFields, serializers.ModelSerializer):
-    """A verbatim quote from a source; `source.text[start:end] == quote`. Offsets are computed from the quote."""
+def read_back_fields(kind):
+    """The names a GET of this kind answers with: a client may send them back unchanged."""
+    return tuple(WRITERS[kind].schema(detail=True)().fields)
 
-    source = SlugReferenceField(slug_field="slug", queryset=Source.objects.all(), help_text="Source slug.")
-    source_url = serializers.SerializerMethodField()
+
+class CitationSerializer(RejectsUnknownFields, serializers.ModelSerializer):
+    """A verbatim quote from a source; its offsets are found from the quote, outside the parts of
+    the source that are not the publisher's."""
+
+    readable_extras = read_back_fields("citation")
+    source = reference_to(Source, "The source quoted.", required=True)
 
     class Meta:
         model = Citation
-        fields = ["source", "source_url", "quote", "start", "end"]
-        read_only_fields = ["start", "end"]
-
-    def get_source_url(self, citation) -> str:
-        return _url("source-detail", citation.source.slug, self.context)
-
-    def to_representation(self, citation):
-        # The read path of every page: the declared fields, without a field object per value.
-        source = citation.source.slug
-        return {
-            "source": source,
-            "source_url": _url("source-detail", source, self.context),
-            "quote": citation.quote,
-            "start": citation.start,
-            "end": citation.end,
-        }
+        fields = ["source", "quote"]
 
     def validate(self, attrs):
         citation = Citation(source=attrs["source"], quote=attrs["quote"])
@@ -162,24 +86,46 @@ class CitationSerializer(RejectsUnknownFields, serializers.ModelSerializer):
         return attrs
 
 
-class OtherNameSerializer(serializers.ModelSerializer):
-    citations = CitationSerializer(many=True, read_only=True)
+class CitedSerializer(RejectsUnknownFields, serializers.ModelSerializer):
+    """A child record written with its own citations (a voice, a reason)."""
+
+    citations = CitationSerializer(many=True, allow_empty=False)
+
+
+class VoiceSerializer(CitedSerializer):
+    readable_extras = read_back_fields("voice")
+    official = reference_to(Official, "The official who voiced it.")
+    organization = reference_to(Organization, "The organization that voiced it.")
 
     class Meta:
-        model = OtherName
-        fields = ["name", "citations"]
+        model = Voice
+        fields = ["rank", "official", "organization", "citations"]
+
+    def validate(self, attrs):
+        if (attrs.get("official") is None) == (attrs.get("organization") is None):
+            raise serializers.ValidationError({"official": ["Name exactly one of official and organization."]})
+        return attrs
+
+
+class ReasonSerializer(CitedSerializer):
+    readable_extras = read_back_fields("reason")
+
+    class Meta:
+        model = Reason
+        fields = ["topic", "summary", "citations"]
 
 
 class ModelValidatingSerializer(RejectsUnknownFields, serializers.ModelSerializer):
-    """Runs the model's own validation (clean() and constraints), so the API refuses what the admin refuses."""
+    """Writes the record's writable fields after the model's own validation (its fields, clean()
+    and constraints), so the API refuses what the admin and the database refuse."""
 
-    nested_fields = ()
+    nested = {}  # field name -> (child model, its foreign key to this record)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
         candidate = copy.copy(self.instance) if self.instance is not None else self.Meta.model()
         for name, value in attrs.items():
-            if name not in self.nested_fields:
+            if name not in self.nested:
                 setattr(candidate, name, value)
         try:
             candidate.full_clean(exclude=["search_text"])
@@ -187,209 +133,113 @@ class ModelValidatingSerializer(RejectsUnknownFields, serializers.ModelSerialize
             raise serializers.ValidationError(error.message_dict) from None
         return attrs
 
-
-class JurisdictionSerializer(ModelValidatingSerializer):
-    url = SlugURLField("jurisdiction-detail")
-    parent = reference_to("jurisdiction", "The jurisdiction this one is inside.")
-    timeline_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Jurisdiction
-        fields = ["slug", "url", "name", "kind", "parent", "ocd_id", "timeline_url"]
-
-    def get_timeline_url(self, jurisdiction) -> str:
-        return _url("jurisdiction-timeline", jurisdiction.slug, self.context)
-
-
-class OrganizationSerializer(ModelValidatingSerializer):
-    url = SlugURLField("organization-detail")
-    jurisdiction = reference_to("jurisdiction", "Where the organization is based.")
-    parent = reference_to("organization", "The organization this one belongs to.")
-    other_names = OtherNameSerializer(many=True, read_only=True)
-    citations = CitationSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Organization
-        fields = ["slug", "url", "name", "other_names", "kind", "description", "jurisdiction", "parent", "citations"]
-
-
-class OfficialSerializer(ModelValidatingSerializer):
-    url = SlugURLField("official-detail")
-    jurisdiction = reference_to("jurisdiction", "The jurisdiction the official acts for.")
-    organization = reference_to("organization", "The organization the official acts for.")
-    other_names = OtherNameSerializer(many=True, read_only=True)
-    citations = CitationSerializer(many=True, read_only=True)
-    timeline_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Official
-        fields = [
-            "slug",
-            "url",
-            "name",
-            "other_names",
-            "role",
-            "jurisdiction",
-            "organization",
-            "citations",
-            "timeline_url",
-        ]
-
-    def get_timeline_url(self, official) -> str:
-        return _url("official-timeline", official.slug, self.context)
-
-
-class ProgramFactSerializer(serializers.ModelSerializer):
-    jurisdiction = reference_to("jurisdiction", "Set when the fact is about one jurisdiction's part in the program.")
-    citations = CitationSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = ProgramFact
-        fields = [
-            "slug",
-            "kind",
-            "statement",
-            "value",
-            "value_qualifier",
-            "unit",
-            "date",
-            "date_precision",
-            "date_text",
-            "jurisdiction",
-            "citations",
-        ]
-
-
-class ProgramSerializer(ModelValidatingSerializer):
-    url = SlugURLField("program-detail")
-    agency = reference_to("organization", "The administering agency.", required=True)
-    other_names = OtherNameSerializer(many=True, read_only=True)
-    citations = CitationSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Program
-        fields = [
-            "slug",
-            "url",
-            "name",
-            "other_names",
-            "agency",
-            "description",
-            "started_on",
-            "started_precision",
-            "citations",
-        ]
-
-
-class ProgramDetailSerializer(ProgramSerializer):
-    facts = ProgramFactSerializer(many=True, read_only=True, help_text="The program's cited facts: figures and dates.")
-
-    class Meta(ProgramSerializer.Meta):
-        fields = [*ProgramSerializer.Meta.fields, "facts"]
-
-
-class PositionSerializer(ModelValidatingSerializer):
-    """A stance on a program, its date and precision, and the quotes that back it."""
-
-    nested_fields = ("citations",)
-
-    url = SlugURLField("position-detail")
-    program = reference_to("program", "The program the stance is on.", required=True)
-    official = reference_to("official", "The official who takes the stance, if any.")
-    jurisdiction = reference_to("jurisdiction", "The jurisdiction whose stance it is, if any.")
-    organization = reference_to("organization", "The organization whose stance it is, if any.")
-    citations = CitationSerializer(
-        many=True, allow_empty=False, help_text="At least one verbatim quote from a source backs every position."
-    )
-
-    def to_representation(self, position):
-        """The declared fields, built directly: a page of 100 positions is the API's hottest path.
-        With `?expand=`, the generic path (tests check that both agree)."""
-        if self.context.get("expand"):
-            return super().to_representation(position)
-        context = self.context
-        citation = self.fields["citations"].child
-        return {
-            "slug": position.slug,
-            "url": _url("position-detail", position.slug, context),
-            "program": _reference("program-detail", position.program, context),
-            "official": _reference("official-detail", position.official, context),
-            "jurisdiction": _reference("jurisdiction-detail", position.jurisdiction, context),
-            "organization": _reference("organization-detail", position.organization, context),
-            "stance": position.stance,
-            "date": position.date.isoformat(),
-            "date_precision": position.date_precision,
-            "date_basis": position.date_basis,
-            "date_text": position.date_text,
-            "summary": position.summary,
-            "note": position.note,
-            "citations": [citation.to_representation(each) for each in position.citations.all()],
-        }
-
-    class Meta:
-        model = Position
-        fields = [
-            "slug",
-            "url",
-            "program",
-            "official",
-            "jurisdiction",
-            "organization",
-            "stance",
-            "date",
-            "date_precision",
-            "date_basis",
-            "date_text",
-            "summary",
-            "note",
-            "citations",
-        ]
-
     @transaction.atomic
     def create(self, validated_data):
-        citations = validated_data.pop("citations")
-        position = super().create(validated_data)
-        self._replace_citations(position, citations)
-        return position
+        children = {name: validated_data.pop(name) for name in self.nested if name in validated_data}
+        record = super().create(validated_data)
+        self._replace_children(record, children)
+        return record
 
     @transaction.atomic
     def update(self, instance, validated_data):
-        citations = validated_data.pop("citations", None)
-        position = super().update(instance, validated_data)
-        if citations is not None:
-            self._replace_citations(position, citations)
-        return position
+        children = {name: validated_data.pop(name) for name in self.nested if name in validated_data}
+        record = super().update(instance, validated_data)
+        self._replace_children(record, children)
+        return record
 
-    @staticmethod
-    def _replace_citations(position, citations):
-        position.citations.all().delete()
-        for citation in citations:
-            Citation.objects.create(position=position, **citation)
-        # Drop the prefetched (now stale) citations so the response shows what was saved.
-        getattr(position, "_prefetched_objects_cache", {}).pop("citations", None)
+    def _replace_children(self, record, children):
+        """A nested list given is the whole list: what was there goes, what is given is made."""
+        for name, items in children.items():
+            model, fk = self.nested[name]
+            getattr(record, name).all().delete()
+            for item in items:
+                citations = item.pop("citations", None)
+                child = model.objects.create(**{fk: record}, **item)
+                for citation in citations or ():
+                    Citation.objects.create(**{model._meta.model_name: child}, **citation)
+
+
+def writable(kind, *nested):
+    return [*WRITERS[kind].writable_fields(), *nested]
+
+
+class JurisdictionSerializer(ModelValidatingSerializer):
+    readable_extras = read_back_fields("jurisdiction")
+    parent = reference_to(Jurisdiction, "The jurisdiction this one is inside.")
+
+    class Meta:
+        model = Jurisdiction
+        fields = writable("jurisdiction")
+
+
+class OrganizationSerializer(ModelValidatingSerializer):
+    readable_extras = read_back_fields("organization")
+    jurisdiction = reference_to(Jurisdiction, "Where the organization is based.")
+    parent = reference_to(Organization, "The organization this one belongs to.")
+
+    class Meta:
+        model = Organization
+        fields = writable("organization")
+
+
+class OfficialSerializer(ModelValidatingSerializer):
+    readable_extras = read_back_fields("official")
+    jurisdiction = reference_to(Jurisdiction, "The jurisdiction the official acts for.")
+    organization = reference_to(Organization, "The organization the official acts for.")
+
+    class Meta:
+        model = Official
+        fields = writable("official")
+
+
+class ProgramSerializer(ModelValidatingSerializer):
+    readable_extras = read_back_fields("program")
+    agency = reference_to(Organization, "The administering agency.", required=True)
+
+    class Meta:
+        model = Program
+        fields = writable("program")
+
+
+class PositionSerializer(ModelValidatingSerializer):
+    """A stance on a program: its holder, its date interval, who voiced it, why, and the quotes that back it."""
+
+    readable_extras = read_back_fields("position")
+    nested = {"citations": (Citation, "position"), "voices": (Voice, "position"), "reasons": (Reason, "position")}
+
+    program = reference_to(Program, "The program the stance is on.", required=True)
+    official = reference_to(Official, "The official whose own stance it is (who voiced a stance goes in voices).")
+    jurisdiction = reference_to(Jurisdiction, "The jurisdiction whose stance it is, if any.")
+    organization = reference_to(Organization, "The organization whose stance it is, if any.")
+    citations = CitationSerializer(
+        many=True, allow_empty=False, help_text="At least one verbatim quote from a source backs every position."
+    )
+    voices = VoiceSerializer(many=True, required=False, help_text="Who voiced it, each with its quotes.")
+    reasons = ReasonSerializer(
+        many=True, required=False, help_text="The reasons the sources give, each with its quotes."
+    )
+
+    class Meta:
+        model = Position
+        fields = writable("position", "citations", "voices", "reasons")
+
+    def validate_voices(self, voices):
+        for rank_default, voice in enumerate(voices):
+            voice.setdefault("rank", rank_default)
+        return voices
+
+    def validate_reasons(self, reasons):
+        for rank, reason in enumerate(reasons):
+            reason["rank"] = rank
+        return reasons
 
 
 class SourceSerializer(ModelValidatingSerializer):
-    url = SlugURLField("source-detail")
+    readable_extras = read_back_fields("source")
     authors = serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=50)
+    derived_from = reference_to(Source, "The source whose text this one carries or quotes.")
+    original_url = serializers.URLField(source="url", required=False, allow_blank=True, max_length=500)
 
     class Meta:
         model = Source
-        fields = [
-            "slug",
-            "url",
-            "title",
-            "publisher",
-            "authors",
-            "kind",
-            "published_on",
-            "published_precision",
-            "published_quote",
-            "file_name",
-            "comments_start",
-        ]
-
-
-class SourceDetailSerializer(SourceSerializer):
-    class Meta(SourceSerializer.Meta):
-        fields = [*SourceSerializer.Meta.fields, "text"]
+        fields = [*writable("source"), "original_url", "text"]

@@ -1,54 +1,21 @@
-"""HTTP in, queries out: each viewset names its serializer, filters and the queries it needs."""
+"""HTTP in, queries out. Each viewset names its queryset, filters and writer; api.writers writes
+every record, api.serializers validates every write."""
 
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, viewsets
+from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from api import filters, reads, serializers
-from api.filtering import ValidatedFilterBackend
+from api import filters, serializers
 from api.schema import examples_for
-from kb.models import Citation, Jurisdiction, Official, Organization, OtherName, Position, Program, ProgramFact, Source
+from api.writers import WRITERS, Context, Urls
+from kb.models import Position
 
 COMMON_QUERY_PARAMETERS = {"limit", "offset", "cursor", "expand", "format"}
-# What `?expand=` may inline, per resource: field -> the kind of record it is.
-POSITION_EXPANSIONS = {
-    "program": "program",
-    "official": "official",
-    "jurisdiction": "jurisdiction",
-    "organization": "organization",
-}
-
-# What each kind's serializer reads beyond its own row, so an expanded page is prefetched whole:
-# (related records shown as references, related lists).
-EXPANDED_READS = {
-    "program": (["agency"], ["other_names", "citations"]),
-    "official": (["jurisdiction", "organization"], ["other_names", "citations"]),
-    "organization": (["jurisdiction", "parent"], ["other_names", "citations"]),
-    "jurisdiction": (["parent"], []),
-}
-
-
-def cited():
-    """Citations with their sources, in a stable order, for prefetching. A citation prints only its
-    source's slug: the source's document and search text stay in the database."""
-    return (
-        Citation.objects.select_related("source")
-        .defer("source__text", "source__search_text")
-        .order_by("source__slug", "start", "pk")
-    )
-
-
-def other_names_with_citations(lookup="other_names"):
-    return Prefetch(lookup, queryset=OtherName.objects.prefetch_related(Prefetch("citations", cited())))
-
-
-def _prefetch(lookup):
-    if lookup.endswith("other_names"):
-        return other_names_with_citations(lookup)
-    return Prefetch(lookup, cited())
+PAGING_PARAMETERS = {"limit", "offset", "cursor"}
+LIST_ACTIONS = ("list", "timeline")
 
 
 def expand_parameter(expandable):
@@ -66,89 +33,126 @@ def expand_parameter(expandable):
     )
 
 
-class KnowledgeBaseViewSet(viewsets.ModelViewSet):
-    """Read by anyone; write with a token or session and the matching model permission."""
+def expandable_of(writer):
+    """The references a writer can write whole: `?expand=` accepts exactly these."""
+    return tuple(item.name for item in writer.items if getattr(item, "expandable", False) and hasattr(item, "kind"))
 
+
+class KnowledgeBaseViewSet(viewsets.ModelViewSet):
+    """Read by anyone; write with a token or session and the matching model permission.
+
+    Every query parameter is checked before anything is read, so one 400 names all that is wrong;
+    the FilterSet that checked them then filters.
+    """
+
+    kind = ""  # the key of this resource's writer in api.writers.WRITERS
     lookup_field = "slug"
     # Slug characters only: anything else (a NUL byte, which PostgreSQL refuses in a query) is
     # answered by the JSON 404 of unknown paths before it reaches the database.
     lookup_value_regex = "[-a-zA-Z0-9_]+"
-    filter_backends = [ValidatedFilterBackend]
-    expandable = {}
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    @property
+    def writer(self):
+        return WRITERS[self.kind]
+
+    def get_queryset(self):
+        return self.writer.model.objects.all()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        self.filterset = None
+        self.expand = frozenset()
         if request.method in ("GET", "HEAD"):
             self._validate_query(request)
 
     def _validate_query(self, request):
-        """Check every query parameter up front, so one 400 names all that is wrong."""
-        is_list = self.action in ("list", "timeline")
-        known = set(COMMON_QUERY_PARAMETERS) - (set() if is_list else {"limit", "offset", "cursor"})
+        is_list = self.action in LIST_ACTIONS
+        known = COMMON_QUERY_PARAMETERS - (set() if is_list else PAGING_PARAMETERS)
         errors = {}
-        filterset_class = getattr(self, "filterset_class", None)
-        if is_list and filterset_class is not None:
+        filterset_class = getattr(self, "filterset_class", None) if is_list else None
+        if filterset_class is not None:
             known |= set(filterset_class.base_filters)
-            filterset = filterset_class(request.query_params, queryset=filterset_class._meta.model.objects.none())
-            if not filterset.is_valid():
-                errors.update(filterset.errors)
-            self.validated_filterset = filterset  # filtering reuses it (api.filtering)
+            self.filterset = filterset_class(request.query_params, queryset=filterset_class._meta.model.objects.none())
+            if not self.filterset.is_valid():
+                errors.update(self.filterset.errors)
         for name in sorted(set(request.query_params) - known):
             errors[name] = [f"Unknown query parameter. Accepted here: {', '.join(sorted(known))}."]
         if is_list and self.paginator is not None:
-            for check in (self.paginator.get_limit, self.paginator.get_offset, self.paginator.get_cursor):
-                try:
-                    check(request)
-                except exceptions.ValidationError as error:
-                    errors.update(error.detail)
-        try:
-            self._requested_expansions()
-        except exceptions.ValidationError as error:
-            errors.update(error.detail)
+            errors.update(self.paginator.check_parameters(request))
+        raw = request.query_params.get("expand", "")
+        requested = {name.strip() for name in raw.split(",") if name.strip()}
+        expandable = expandable_of(self.timeline_writer if self.action == "timeline" else self.writer)
+        if requested - set(expandable):
+            accepted = ", ".join(expandable) or "nothing on this resource"
+            errors["expand"] = [
+                f"Cannot expand {', '.join(sorted(requested - set(expandable)))}; accepted: {accepted}."
+            ]
+        self.expand = frozenset(requested)
         if errors:
             raise exceptions.ValidationError(errors)
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        for field in self._requested_expansions():
-            related, lists = EXPANDED_READS[self.expandable[field]]
-            queryset = queryset.select_related(field, *(f"{field}__{name}" for name in related))
-            queryset = queryset.prefetch_related(*(_prefetch(f"{field}__{name}") for name in lists))
-        return queryset
+        return self.filterset.filter_queryset(queryset) if self.filterset is not None else queryset
 
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["expand"] = self._requested_expansions()
-        return context
+    def writing_context(self):
+        as_of = self.filterset.form.cleaned_data.get("as_of") if self.filterset is not None else None
+        return Context(Urls(self.request), self.expand, as_of)
 
-    def _requested_expansions(self):
-        raw = self.request.query_params.get("expand", "") if self.request else ""
-        requested = {name.strip() for name in raw.split(",") if name.strip()}
-        unknown = requested - set(self.expandable)
-        if unknown:
-            accepted = ", ".join(self.expandable) or "nothing on this resource"
-            raise exceptions.ValidationError(
-                {"expand": [f"Cannot expand {', '.join(sorted(unknown))}; accepted: {accepted}."]}
-            )
-        return requested
+    def page(self, queryset, writer):
+        """A page of `queryset` as `writer` writes it, with the paginator's count and links."""
+        rows = self.paginator.paginate_queryset(queryset, self.request, rows=writer.rows)
+        return self.paginator.get_paginated_response(writer.write(rows, self.writing_context()))
+
+    def list(self, request, *args, **kwargs):
+        return self.page(self.filter_queryset(self.get_queryset()), self.writer)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.written(self.get_object()))
+
+    def written(self, record):
+        """The record as the API shows it: its writer's JSON, read afresh (after a write, what was saved)."""
+        return self.writer.write_one(self.writer.model.objects.filter(pk=record.pk), self.writing_context())
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = serializer.save()
+        return Response(self.written(record), status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        return Response(self.written(serializer.save()))
+
+
+class TimelineMixin:
+    """GET <record>/timeline/: the record's positions in date order, with the positions list's
+    filters, expansions and page."""
+
+    timeline_writer = WRITERS["position"]
+
+    def positions_of(self, record):
+        raise NotImplementedError
+
+    def timeline(self, request, slug=None):
+        record = get_object_or_404(self.writer.model, slug=slug)
+        positions = self.filter_queryset(self.positions_of(record))
+        if "ordering" not in request.query_params:
+            positions = positions.order_by("date_earliest", "slug")
+        return self.page(positions, self.timeline_writer)
 
 
 def timeline_action(resource, summary, description):
-    """A record's positions in date order: the positions list's filters, expansions and page, documented."""
+    """Routes and documents a viewset's timeline."""
 
     def decorate(method):
-        routed = action(
-            detail=True,
-            filterset_class=filters.PositionFilterSet,
-            serializer_class=serializers.PositionSerializer,
-            expandable=POSITION_EXPANSIONS,
-        )(method)
+        routed = action(detail=True, filterset_class=filters.PositionFilterSet)(method)
         return extend_schema(
             summary=summary,
             description=f"{description} Takes the positions list's filters, e.g. `program`.",
-            responses=serializers.PositionSerializer(many=True),
-            parameters=[expand_parameter(POSITION_EXPANSIONS)],
+            responses=WRITERS["position"].schema()(many=True),
+            parameters=[expand_parameter(expandable_of(WRITERS["position"]))],
             filters=True,
             examples=examples_for(resource, "timeline"),
         )(routed)
@@ -156,26 +160,29 @@ def timeline_action(resource, summary, description):
     return decorate
 
 
-def _documented(resource, expandable, detail_serializer=None, list_description=""):
+def _documented(resource, kind, list_description=""):
     """Schema for the list/retrieve/write operations of a resource, with real examples and errors."""
+    writer = WRITERS[kind]
+    expandable = expandable_of(writer)
     expand = [expand_parameter(expandable)] if expandable else []
-    body = {"request": detail_serializer, "responses": detail_serializer} if detail_serializer else {}
+    detail = writer.schema(detail=True)
     return extend_schema_view(
         list=extend_schema(
             summary=f"List {resource}",
             description=list_description or f"A page of {resource}, filtered, searched and ordered as asked.",
             parameters=expand,
+            responses=writer.schema()(many=True),
             examples=examples_for(resource, "list"),
         ),
         retrieve=extend_schema(
             summary=f"One of the {resource}, by slug",
             parameters=expand,
-            **({"responses": detail_serializer} if detail_serializer else {}),
+            responses=detail,
             examples=examples_for(resource, "retrieve"),
         ),
-        create=extend_schema(summary=f"Add to {resource}", **body),
-        update=extend_schema(summary="Replace, by slug", **body),
-        partial_update=extend_schema(summary="Change some fields, by slug", **body),
+        create=extend_schema(summary=f"Add to {resource}", responses={201: detail}),
+        update=extend_schema(summary="Replace, by slug", responses=detail),
+        partial_update=extend_schema(summary="Change some fields, by slug", responses=detail),
         destroy=extend_schema(
             summary="Delete, by slug",
             description="Refused with 409 while other records refer to it (a cited source, a program with positions).",
@@ -183,34 +190,21 @@ def _documented(resource, expandable, detail_serializer=None, list_description="
     )
 
 
-@_documented("programs", {"agency": "organization"}, serializers.ProgramDetailSerializer)
+@_documented("programs", "program")
 class ProgramViewSet(KnowledgeBaseViewSet):
-    expandable = {"agency": "organization"}
+    kind = "program"
     filterset_class = filters.ProgramFilterSet
-
-    def get_serializer_class(self):
-        return serializers.ProgramSerializer if self.action == "list" else serializers.ProgramDetailSerializer
-
-    def get_queryset(self):
-        queryset = Program.objects.select_related("agency").prefetch_related(
-            other_names_with_citations(), Prefetch("citations", cited())
-        )
-        if self.action != "list":
-            facts = ProgramFact.objects.select_related("jurisdiction").prefetch_related(Prefetch("citations", cited()))
-            queryset = queryset.prefetch_related(Prefetch("facts", facts))
-        return queryset
+    serializer_class = serializers.ProgramSerializer
 
 
-@_documented("jurisdictions", {"parent": "jurisdiction"})
-class JurisdictionViewSet(KnowledgeBaseViewSet):
-    expandable = {"parent": "jurisdiction"}
+@_documented("jurisdictions", "jurisdiction")
+class JurisdictionViewSet(TimelineMixin, KnowledgeBaseViewSet):
+    kind = "jurisdiction"
     filterset_class = filters.JurisdictionFilterSet
     serializer_class = serializers.JurisdictionSerializer
 
-    def get_queryset(self):
-        if self.action == "timeline":
-            return PositionViewSet.base_queryset()
-        return Jurisdiction.objects.select_related("parent")
+    def positions_of(self, jurisdiction):
+        return Position.objects.held_by_jurisdiction(jurisdiction, include_sub_jurisdictions=True)
 
     @timeline_action(
         "jurisdictions",
@@ -219,105 +213,60 @@ class JurisdictionViewSet(KnowledgeBaseViewSet):
         "officials), in date order.",
     )
     def timeline(self, request, slug=None):
-        jurisdiction = get_object_or_404(Jurisdiction, slug=slug)
-        positions = self.get_queryset().held_by_jurisdiction(jurisdiction, include_sub_jurisdictions=True)
-        return _timeline_response(self, positions)
+        return super().timeline(request, slug)
 
 
-@_documented("organizations", {"jurisdiction": "jurisdiction", "parent": "organization"})
-class OrganizationViewSet(KnowledgeBaseViewSet):
-    expandable = {"jurisdiction": "jurisdiction", "parent": "organization"}
+@_documented("organizations", "organization")
+class OrganizationViewSet(TimelineMixin, KnowledgeBaseViewSet):
+    kind = "organization"
     filterset_class = filters.OrganizationFilterSet
     serializer_class = serializers.OrganizationSerializer
 
-    def get_queryset(self):
-        return Organization.objects.select_related("jurisdiction", "parent").prefetch_related(
-            other_names_with_citations(), Prefetch("citations", cited())
-        )
+    def positions_of(self, organization):
+        return Position.objects.held_or_voiced_by(organization=organization)
+
+    @timeline_action(
+        "organizations",
+        "An organization's timeline",
+        "The organization's positions, and those it voiced, in date order.",
+    )
+    def timeline(self, request, slug=None):
+        return super().timeline(request, slug)
 
 
-@_documented("officials", {"jurisdiction": "jurisdiction", "organization": "organization"})
-class OfficialViewSet(KnowledgeBaseViewSet):
-    expandable = {"jurisdiction": "jurisdiction", "organization": "organization"}
+@_documented("officials", "official")
+class OfficialViewSet(TimelineMixin, KnowledgeBaseViewSet):
+    kind = "official"
     filterset_class = filters.OfficialFilterSet
     serializer_class = serializers.OfficialSerializer
 
-    def get_queryset(self):
-        if self.action == "timeline":
-            return PositionViewSet.base_queryset()
-        return Official.objects.select_related("jurisdiction", "organization").prefetch_related(
-            other_names_with_citations(), Prefetch("citations", cited())
-        )
+    def positions_of(self, official):
+        return Position.objects.held_or_voiced_by(official)
 
-    @timeline_action("officials", "An official's timeline", "The official's positions in date order.")
+    @timeline_action(
+        "officials", "An official's timeline", "What the official held and what the official voiced, in date order."
+    )
     def timeline(self, request, slug=None):
-        official = get_object_or_404(Official, slug=slug)
-        return _timeline_response(self, self.get_queryset().filter(official=official))
-
-
-def _timeline_response(view, positions):
-    positions = view.filter_queryset(positions)
-    if "ordering" not in view.request.query_params:
-        positions = positions.order_by("date", "slug")
-    return _positions_page(view, positions)
-
-
-def _positions_page(view, positions):
-    """A page of positions, read as rows (api.reads) unless `?expand=` asks for whole records."""
-    context = view.get_serializer_context()
-    if context["expand"]:
-        page = view.paginate_queryset(positions)
-        return view.get_paginated_response(view.get_serializer(page, many=True).data)
-    view.page_rows = reads.position_rows
-    rows = view.paginate_queryset(positions)
-    results = reads.positions_json(rows, lambda view_name, slug: serializers.record_url(view_name, slug, context))
-    return view.get_paginated_response(results)
+        return super().timeline(request, slug)
 
 
 @_documented(
     "positions",
-    POSITION_EXPANSIONS,
+    "position",
     list_description=(
-        "A page of positions: who stood where on which program, when, and the quotes that back it. "
-        "Use `as_of` for the stance in force on a day, `jurisdiction` (with `include_sub_jurisdictions`) "
-        "for a place, `stance` (repeatable) for kinds of stance."
+        "A page of positions: who stood where on which program, when, who voiced it, why, and the quotes that "
+        "back it. Use `as_of` for the stances in force on a day, `jurisdiction` (with `include_sub_jurisdictions`) "
+        "for a place, `stance` for kinds of stance, `disputed` for events sources tell differently."
     ),
 )
 class PositionViewSet(KnowledgeBaseViewSet):
-    expandable = POSITION_EXPANSIONS
+    kind = "position"
     filterset_class = filters.PositionFilterSet
     serializer_class = serializers.PositionSerializer
 
-    @staticmethod
-    def base_queryset():
-        """Everything a page of positions shows, in a fixed number of queries."""
-        # No response prints a search text; a position's repeats all its quotes.
-        return (
-            Position.objects.select_related("program", "official", "jurisdiction", "organization")
-            .defer(
-                *(
-                    f"{prefix}search_text"
-                    for prefix in ("", "program__", "official__", "jurisdiction__", "organization__")
-                )
-            )
-            .prefetch_related(Prefetch("citations", cited()))
-        )
 
-    def get_queryset(self):
-        return self.base_queryset()
-
-    def list(self, request, *args, **kwargs):
-        return _positions_page(self, self.filter_queryset(self.get_queryset()))
-
-
-@_documented("sources", {}, serializers.SourceDetailSerializer)
+@_documented("sources", "source")
 class SourceViewSet(KnowledgeBaseViewSet):
+    kind = "source"
     filterset_class = filters.SourceFilterSet
-
-    def get_serializer_class(self):
-        return serializers.SourceSerializer if self.action == "list" else serializers.SourceDetailSerializer
-
-    def get_queryset(self):
-        if self.action == "list":
-            return Source.objects.defer("text", "search_text")
-        return Source.objects.defer("search_text")
+    serializer_class = serializers.SourceSerializer

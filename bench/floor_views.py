@@ -1,9 +1,8 @@
 """The floor: what the API's main operations cost with no framework in between.
 
 Each view runs the queries the API runs for the same request (the kb queryset methods, the
-same page, count and citation queries) and writes the same JSON, from `values()` rows with
-orjson (api.reads, which the API's lists use too): no DRF request, viewset, filterset,
-serializer, paginator or renderer. Mounted only when
+same page, count and writer queries) and writes the same JSON with the same writer (api.writers)
+and orjson: no DRF request, viewset, filterset, paginator or renderer. Mounted only when
 KB_BENCH_FLOOR is on, for bench/run.py; never in production. A test checks that each floor
 answer equals the API's.
 """
@@ -14,9 +13,11 @@ import orjson
 from django.http import Http404, HttpResponse
 
 from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, bounded_count
-from api.reads import position_rows, positions_json
+from api.writers import WRITERS, Context, Urls
 from kb.models import Jurisdiction, Position, Program
 from kb.search import search
+
+POSITION = WRITERS["position"]
 
 
 def positions(request):
@@ -31,7 +32,7 @@ def positions(request):
         queryset = queryset.as_of(datetime.date.fromisoformat(params["as_of"]))
     if "search" in params:
         queryset = search(queryset, params["search"])
-    return _page(request, queryset.order_by("date", "slug"))
+    return _page(request, queryset.order_by("date_earliest", "slug"))
 
 
 def jurisdiction_timeline(request, slug):
@@ -39,14 +40,14 @@ def jurisdiction_timeline(request, slug):
     if jurisdiction is None:
         raise Http404
     queryset = Position.objects.held_by_jurisdiction(jurisdiction, include_sub_jurisdictions=True)
-    return _page(request, queryset.order_by("date", "slug"))
+    return _page(request, queryset.order_by("date_earliest", "slug"))
 
 
 def position(request, slug):
-    rows = _rows(Position.objects.filter(slug=slug))
-    if not rows:
+    record = POSITION.write_one(Position.objects.filter(slug=slug), Context(Urls(request)))
+    if record is None:
         raise Http404
-    return _json(_positions_json(request, rows)[0])
+    return _json(record)
 
 
 def _page(request, queryset):
@@ -56,31 +57,22 @@ def _page(request, queryset):
     key_order = KeyOrder.of(queryset)
     if "cursor" in params:
         values, _ = key_order.decode(params["cursor"])
-        rows = _rows(queryset.filter(key_order.after(values))[: limit + 1])
+        rows = list(POSITION.rows(queryset.filter(key_order.after(values)))[: limit + 1])
     else:
-        rows = _rows(queryset[offset : offset + limit + 1])
+        rows = list(POSITION.rows(queryset)[offset : offset + limit + 1])
     has_next = len(rows) > limit
     rows = rows[:limit]
     count = bounded_count(queryset)
-    results = _positions_json(request, rows)
+    as_of = datetime.date.fromisoformat(params["as_of"]) if "as_of" in params else None
+    results = POSITION.write(rows, Context(Urls(request), as_of=as_of))
     next_link = None
     if has_next:
         base = request.build_absolute_uri(request.path)
         if "cursor" in params or offset + limit >= CURSOR_FROM_OFFSET:
-            last = rows[-1]
-            next_link = f"{base}?limit={limit}&cursor={key_order.encode([last['date'], last['slug']])}"
+            next_link = f"{base}?limit={limit}&cursor={key_order.encode(key_order.values_of(rows[-1]))}"
         else:
             next_link = f"{base}?limit={limit}&offset={offset + limit}"
     return _json({"count": count, "next": next_link, "previous": None, "results": results})
-
-
-def _rows(queryset):
-    return list(position_rows(queryset))
-
-
-def _positions_json(request, rows):
-    prefix = request.build_absolute_uri("/api/v1/")
-    return positions_json(rows, lambda view_name, slug: f"{prefix}{view_name.removesuffix('-detail')}s/{slug}/")
 
 
 def _json(document):

@@ -1,0 +1,588 @@
+"""One writer per kind of record: the JSON every answer gives of it.
+
+Lists, detail, timelines, `?expand=`, write responses, the benchmark's floor, CSV, export and the
+pages all call the same writer, so they agree field for field because they are the same code. A
+writer declares what it writes, in order: the record's own columns, references to other records
+({slug, name, url}, or the whole record with `?expand=`), lists of child records written by their
+own writers, and values computed from these. From the declaration it reads rows, not model
+instances (one `values()` query per kind of record on the page, whatever its size), and it builds
+the schema that documents it (`Writer.schema()`), so the documented and the written shapes cannot
+drift. Serializers only validate writes (api.serializers).
+"""
+
+import datetime
+import decimal
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import F
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from kb import models as kb
+
+_SLUG = "zzslugzz"
+
+
+class Urls:
+    """Records' API URLs for one request: each kind's URL is reversed once, then completed by
+    string concatenation (reversing for every row costs more than the rest of the writing)."""
+
+    def __init__(self, request=None):
+        self.request = request
+        self._parts = {}
+
+    def __call__(self, view_name, slug):
+        parts = self._parts.get(view_name)
+        if parts is None:
+            url = reverse(view_name, kwargs={"slug": _SLUG}, request=self.request)
+            parts = self._parts[view_name] = url.split(_SLUG, 1)
+        return f"{parts[0]}{slug}{parts[1]}"
+
+
+@dataclass
+class Context:
+    """What writing depends on besides the rows: URLs, the expansions asked for, an as_of day."""
+
+    urls: Urls
+    expand: frozenset = frozenset()
+    as_of: datetime.date | None = None
+
+
+def _plain(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    return value
+
+
+@dataclass
+class Column:
+    """One of the record's own columns, written as it is; `detail_only` leaves it out of lists."""
+
+    name: str
+    detail_only: bool = False
+
+
+@dataclass
+class Ref:
+    """A related record by foreign key: {slug, name, url}, or written whole by its own writer with
+    `?expand=<name>`; null when the key is empty."""
+
+    name: str
+    kind: str  # the related resource: its view is "<kind>-detail" and its writer WRITERS[kind]
+    name_field: str = "name"
+    help_text: str = ""
+    expandable: bool = True
+
+
+@dataclass
+class Many:
+    """The child records of each record, written by the child's writer, in its order."""
+
+    name: str
+    writer: str  # the child kind's key in WRITERS
+    fk: str  # the child's foreign key to this record
+    help_text: str = ""
+    detail_only: bool = False
+
+
+@dataclass
+class Computed:
+    """A value computed from the row and its children: `compute(row, context)`; `schema` documents it."""
+
+    name: str
+    compute: object
+    schema: object  # a DRF field instance, for the documentation only
+    detail_only: bool = False
+
+
+def _values(queryset, columns):
+    """`queryset.values()` of {alias: expression}, plain field names passed as such."""
+    plain = [name for name, expression in columns.items() if isinstance(expression, F) and expression.name == name]
+    return queryset.values(*plain, **{name: expression for name, expression in columns.items() if name not in plain})
+
+
+@dataclass
+class Batch:
+    """A value read for a whole page at once: `fetch(rows, context)` returns {pk: value}."""
+
+    name: str
+    fetch: object
+    schema: object
+    detail_only: bool = False
+
+
+@dataclass
+class Writer:
+    model: type
+    items: list
+    view_name: str | None = None
+    order: tuple = ()
+    extra_columns: dict = field(default_factory=dict)  # read for Computed items, not written: {alias: lookup}
+    annotations: tuple = ()  # read when the queryset carries them (as_of's `in_force`)
+    component: str = ""
+
+    def _shown(self, item, detail):
+        return detail or not getattr(item, "detail_only", False)
+
+    # ---- reading and writing ----
+
+    def columns(self, detail=False):
+        columns = {"pk": F("pk")}
+        if self.view_name:
+            columns["slug"] = F("slug")
+        for item in self.items:
+            if isinstance(item, str):
+                columns[item] = F(item)
+            elif isinstance(item, Column) and self._shown(item, detail):
+                columns[item.name] = F(item.name)
+            elif isinstance(item, Ref):
+                columns[f"{item.name}_id"] = F(f"{item.name}_id")
+                columns[f"{item.name}__slug"] = F(f"{item.name}__slug")
+                columns[f"{item.name}__label"] = F(f"{item.name}__{item.name_field}")
+        columns.update({alias: F(lookup) for alias, lookup in self.extra_columns.items()})
+        return columns
+
+    def rows(self, queryset, detail=False):
+        """The queryset's rows holding what this writer writes (lazy: slice or filter it first)."""
+        columns = self.columns(detail)
+        columns.update({name: F(name) for name in self.annotations if name in queryset.query.annotations})
+        return _values(queryset, columns)
+
+    def write(self, rows, context, detail=False):
+        """The JSON of these rows; the children of all of them are read in one query per kind."""
+        rows = list(rows)
+        if not rows:
+            return []
+        ids = [row["pk"] for row in rows]
+        children = {
+            item.name: WRITERS[item.writer].children_of(item.fk, ids, context)
+            for item in self.items
+            if isinstance(item, Many) and self._shown(item, detail)
+        }
+        expanded = {}
+        for item in self.items:
+            if isinstance(item, Ref) and item.expandable and item.name in context.expand:
+                target = WRITERS[item.kind]
+                related = target.model.objects.filter(pk__in={row[f"{item.name}_id"] for row in rows} - {None})
+                inner = Context(context.urls, frozenset(), context.as_of)
+                expanded[item.name] = {record["slug"]: record for record in target.write(target.rows(related), inner)}
+        batches = {
+            item.name: item.fetch(rows, context)
+            for item in self.items
+            if isinstance(item, Batch) and self._shown(item, detail)
+        }
+        for row in rows:
+            row["_batch"] = {name: values.get(row["pk"]) for name, values in batches.items()}
+        return [self._write_row(row, children, expanded, context, detail) for row in rows]
+
+    def children_of(self, fk, parent_ids, context):
+        """{parent id: [(row, JSON)]} for the children of these parents, in this writer's order."""
+        queryset = self.model.objects.filter(**{f"{fk}_id__in": parent_ids})
+        if self.order:
+            queryset = queryset.order_by(*self.order)
+        rows = list(_values(queryset, {**self.columns(), "_parent": F(f"{fk}_id")}))
+        grouped = defaultdict(list)
+        for row, record in zip(rows, self.write(rows, context), strict=True):
+            grouped[row["_parent"]].append((row, record))
+        return grouped
+
+    def _write_row(self, row, children, expanded, context, detail):
+        row["_children"] = {name: grouped.get(row["pk"], []) for name, grouped in children.items()}
+        record = {}
+        for item in self.items:
+            if isinstance(item, str):
+                record[item] = _plain(row[item])
+            elif isinstance(item, Column):
+                if self._shown(item, detail):
+                    record[item.name] = _plain(row[item.name])
+            elif isinstance(item, Ref):
+                slug = row[f"{item.name}__slug"]
+                if slug is None:
+                    record[item.name] = None
+                elif item.name in expanded:
+                    record[item.name] = expanded[item.name][slug]
+                else:
+                    url = context.urls(f"{item.kind}-detail", slug)
+                    record[item.name] = {"slug": slug, "name": row[f"{item.name}__label"], "url": url}
+            elif isinstance(item, Many):
+                if self._shown(item, detail):
+                    record[item.name] = [written for _, written in row["_children"][item.name]]
+            elif isinstance(item, Batch):
+                if self._shown(item, detail):
+                    record[item.name] = row["_batch"][item.name]
+            elif self._shown(item, detail):
+                record[item.name] = item.compute(row, context)
+        return record
+
+    def write_one(self, queryset, context):
+        """The JSON of the one record the queryset holds, in full (detail), or None."""
+        records = self.write(self.rows(queryset, detail=True)[:1], context, detail=True)
+        return records[0] if records else None
+
+    # ---- documenting ----
+
+    def schema(self, detail=False):
+        """A serializer class that documents what this writer writes; it never writes anything."""
+        detail = detail and any(getattr(item, "detail_only", False) for item in self.items)
+        name = f"{self.component or self.model.__name__}{'Detail' if detail else ''}"
+        if name in _SCHEMAS:
+            return _SCHEMAS[name]
+        declared, own, order = {}, [], []
+        for item in self.items:
+            if isinstance(item, str):
+                own.append(item)
+                order.append(item)
+                continue
+            if not self._shown(item, detail):
+                continue
+            order.append(item.name)
+            if isinstance(item, Column):
+                own.append(item.name)
+            elif isinstance(item, Ref):
+                declared[item.name] = RefSchemaField(item, help_text=item.help_text or None)
+            elif isinstance(item, Many):
+                declared[item.name] = WRITERS[item.writer].schema()(
+                    many=True, read_only=True, help_text=item.help_text or None
+                )
+            else:
+                declared[item.name] = item.schema
+        meta = type("Meta", (), {"model": self.model, "fields": order, "read_only_fields": own})
+        _SCHEMAS[name] = type(
+            name, (serializers.ModelSerializer,), {**declared, "Meta": meta, "__doc__": self.model.__doc__}
+        )
+        return _SCHEMAS[name]
+
+    def writable_fields(self):
+        """What a client may write: the model's editable columns and the references this writer shows."""
+        editable = {f.name for f in self.model._meta.concrete_fields if f.editable and not f.primary_key}
+        names = [item if isinstance(item, str) else item.name for item in self.items if isinstance(item, (str, Ref))]
+        return [name for name in names if name in editable]
+
+
+_SCHEMAS = {}
+
+
+class RefSchemaField(serializers.Field):
+    """Documents a reference: {slug, name, url}, or the whole record with ?expand= (api.schema)."""
+
+    def __init__(self, ref, **kwargs):
+        self.ref = ref
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+
+def _edtf(prefix):
+    return lambda row, context: kb.dates.edtf(
+        row[f"{prefix}_earliest"], row[f"{prefix}_latest"], row[f"{prefix}_precision"]
+    )
+
+
+def _interval(prefix, text=True):
+    """The four columns of a date interval and its EDTF form, in the order they are written."""
+    columns = [f"{prefix}_earliest", f"{prefix}_latest", f"{prefix}_precision"]
+    items = [
+        *columns,
+        Computed(
+            f"{prefix}_edtf",
+            _edtf(prefix),
+            serializers.CharField(
+                help_text=(
+                    "The interval in the Extended Date/Time Format (ISO 8601-2): 2011-06-03, 2010-12, 2006, or "
+                    "2011-05-30/2011-06-05 for a week or a range; empty when undated."
+                )
+            ),
+        ),
+    ]
+    if text:
+        items.append(f"{prefix}_text")
+    return items
+
+
+def _citation_count(row, context):
+    return len(row["_children"]["citations"])
+
+
+def _independent_sources(row, context):
+    return len({citation_row["source__lineage_root_id"] for citation_row, _ in row["_children"]["citations"]})
+
+
+CITATION_COUNT = Computed(
+    "citation_count", _citation_count, serializers.IntegerField(help_text="How many quotes back it.")
+)
+INDEPENDENT_SOURCES = Computed(
+    "independent_source_count",
+    _independent_sources,
+    serializers.IntegerField(
+        help_text="How many of its citing sources are independent of one another: sources derived from another "
+        "(WBUR carries AP's text; the blog quotes AP) count once, with their origin."
+    ),
+)
+
+
+def _citation_source_url(row, context):
+    return context.urls("source-detail", row["source__slug"])
+
+
+def _versions(rows, context):
+    """The other versions of each row's event, in date order."""
+    events = {row["event_id"] for row in rows} - {None}
+    siblings = defaultdict(list)
+    if events:
+        for sibling in (
+            kb.Position.objects.filter(event_id__in=events)
+            .order_by("date_earliest", "slug")
+            .values("pk", "event_id", "slug", "stance", "summary")
+        ):
+            siblings[sibling["event_id"]].append(sibling)
+    return {
+        row["pk"]: [
+            {
+                "slug": sibling["slug"],
+                "url": context.urls("position-detail", sibling["slug"]),
+                "stance": sibling["stance"],
+                "summary": sibling["summary"],
+            }
+            for sibling in siblings.get(row["event_id"], ())
+            if sibling["pk"] != row["pk"]
+        ]
+        for row in rows
+    }
+
+
+def _event(row, context):
+    if row["event_id"] is None:
+        return None
+    return {"slug": row["event__slug"], "summary": row["event__summary"], "note": row["event__note"]}
+
+
+class VersionSerializer(serializers.Serializer):
+    """Another version of the same event, as another source tells it."""
+
+    slug = serializers.SlugField()
+    url = serializers.URLField()
+    stance = serializers.ChoiceField(choices=kb.Stance.choices)
+    summary = serializers.CharField()
+
+
+class EventSerializer(serializers.Serializer):
+    """The event a position is one version of: what every version agrees happened."""
+
+    slug = serializers.SlugField()
+    summary = serializers.CharField()
+    note = serializers.CharField()
+
+
+def _url_of(view_name):
+    return lambda row, context: context.urls(view_name, row["slug"])
+
+
+def _self_url(view_name):
+    return Computed("url", _url_of(view_name), serializers.URLField(help_text="This record in the API."))
+
+
+def _timeline_url(kind):
+    return Computed(
+        "timeline_url", _url_of(f"{kind}-timeline"), serializers.URLField(help_text="Its positions in date order.")
+    )
+
+
+def _many_citations(fk):
+    return Many("citations", "citation", fk, help_text="The verbatim quotes that back it, at their offsets.")
+
+
+def _other_names(fk):
+    return Many("other_names", "other_name", fk, help_text="Other names and spellings the sources use, each cited.")
+
+
+WRITERS = {}
+WRITERS["citation"] = Writer(
+    kb.Citation,
+    [
+        Computed("source", lambda row, context: row["source__slug"], serializers.SlugField(help_text="Source slug.")),
+        Computed("source_url", _citation_source_url, serializers.URLField(help_text="The source in the API.")),
+        "quote",
+        "start",
+        "end",
+    ],
+    order=("source__slug", "start", "pk"),
+    extra_columns={"source__slug": "source__slug", "source__lineage_root_id": "source__lineage_root_id"},
+)
+WRITERS["other_name"] = Writer(kb.OtherName, ["name", _many_citations("other_name")], order=("name", "pk"))
+WRITERS["voice"] = Writer(
+    kb.Voice,
+    [
+        "rank",
+        Ref("official", "official", help_text="The official who voiced it, if an official did.", expandable=False),
+        Ref("organization", "organization", help_text="The organization that voiced it, if one did.", expandable=False),
+        _many_citations("voice"),
+    ],
+    order=("rank", "pk"),
+)
+WRITERS["reason"] = Writer(kb.Reason, ["rank", "topic", "summary", _many_citations("reason")], order=("rank", "pk"))
+WRITERS["part"] = Writer(kb.SourcePart, ["kind", "start", "end", "author", "note"], order=("start", "pk"))
+WRITERS["jurisdiction"] = Writer(
+    kb.Jurisdiction,
+    [
+        "slug",
+        _self_url("jurisdiction-detail"),
+        "name",
+        "kind",
+        Ref("parent", "jurisdiction", help_text="The jurisdiction this one is inside."),
+        "ocd_id",
+        _timeline_url("jurisdiction"),
+    ],
+    view_name="jurisdiction-detail",
+)
+WRITERS["organization"] = Writer(
+    kb.Organization,
+    [
+        "slug",
+        _self_url("organization-detail"),
+        "name",
+        _other_names("organization"),
+        "kind",
+        "description",
+        Ref("jurisdiction", "jurisdiction", help_text="Where the organization is based."),
+        Ref("parent", "organization", help_text="The organization this one belongs to."),
+        _many_citations("organization"),
+        _timeline_url("organization"),
+    ],
+    view_name="organization-detail",
+)
+WRITERS["official"] = Writer(
+    kb.Official,
+    [
+        "slug",
+        _self_url("official-detail"),
+        "name",
+        _other_names("official"),
+        "role",
+        "note",
+        Ref("jurisdiction", "jurisdiction", help_text="The jurisdiction the official acts for."),
+        Ref("organization", "organization", help_text="The organization the official acts for."),
+        _many_citations("official"),
+        _timeline_url("official"),
+    ],
+    view_name="official-detail",
+)
+WRITERS["fact"] = Writer(
+    kb.ProgramFact,
+    [
+        "slug",
+        "kind",
+        "statement",
+        "value",
+        "value_qualifier",
+        "unit",
+        *_interval("date"),
+        Ref("jurisdiction", "jurisdiction", help_text="Set when the fact is about one jurisdiction's part in it."),
+        "note",
+        Many("voices", "voice", "program_fact", help_text="Who asserts it, in a chain of attribution."),
+        _many_citations("program_fact"),
+        CITATION_COUNT,
+        INDEPENDENT_SOURCES,
+    ],
+    order=(F("date_earliest").asc(nulls_last=True), "slug"),
+    component="ProgramFact",
+)
+WRITERS["program"] = Writer(
+    kb.Program,
+    [
+        "slug",
+        _self_url("program-detail"),
+        "name",
+        _other_names("program"),
+        Ref("agency", "organization", help_text="The administering agency."),
+        "description",
+        *_interval("started"),
+        _many_citations("program"),
+        Many("facts", "fact", "program", help_text="The program's cited facts: figures and dates.", detail_only=True),
+    ],
+    view_name="program-detail",
+)
+WRITERS["source"] = Writer(
+    kb.Source,
+    [
+        "slug",
+        _self_url("source-detail"),
+        "title",
+        "publisher",
+        "authors",
+        "kind",
+        Computed(
+            "original_url",
+            lambda row, context: row["original_url"],
+            serializers.CharField(help_text="The document's original address, where it names one; empty otherwise."),
+        ),
+        *_interval("published"),
+        "note",
+        Ref(
+            "derived_from", "source", name_field="title", help_text="The source whose text this one carries or quotes."
+        ),
+        "derivation",
+        "file_name",
+        Many("parts", "part", "source", help_text="Spans that are not the publisher's: never evidence."),
+        Computed(
+            "text",
+            lambda row, context: row["text"],
+            serializers.CharField(help_text="The full text."),
+            detail_only=True,
+        ),
+    ],
+    view_name="source-detail",
+    extra_columns={"original_url": "url", "text": "text"},
+)
+WRITERS["position"] = Writer(
+    kb.Position,
+    [
+        "slug",
+        _self_url("position-detail"),
+        Ref("program", "program", help_text="The program the stance is on."),
+        Computed(
+            "event",
+            _event,
+            EventSerializer(
+                allow_null=True, help_text="The event it is one version of, when sources tell it differently."
+            ),
+        ),
+        Computed(
+            "disputed",
+            lambda row, context: bool(row["_batch"]["versions"]),
+            serializers.BooleanField(help_text="Whether other sources tell its event differently (see versions)."),
+        ),
+        Batch("versions", _versions, VersionSerializer(many=True, help_text="The other versions of its event.")),
+        Ref("jurisdiction", "jurisdiction", help_text="The jurisdiction whose stance it is, if any."),
+        Ref("organization", "organization", help_text="The organization whose stance it is, if any."),
+        Ref("official", "official", help_text="The official whose own stance it is (a person's own stance only)."),
+        "stance",
+        *_interval("date"),
+        "date_basis",
+        "summary",
+        "note",
+        Many("voices", "voice", "position", help_text="Who voiced it, in a chain of attribution, each cited."),
+        Many("reasons", "reason", "position", help_text="The reasons the sources give for it, each cited."),
+        _many_citations("position"),
+        CITATION_COUNT,
+        INDEPENDENT_SOURCES,
+        Computed(
+            "in_force",
+            lambda row, context: row.get("in_force"),
+            serializers.ChoiceField(
+                choices=kb.InForce.choices,
+                allow_null=True,
+                help_text="With `as_of` only: certain, or possible (its event may not have happened by that day, or "
+                "a later one may have begun). Null without `as_of`.",
+            ),
+        ),
+    ],
+    view_name="position-detail",
+    extra_columns={
+        "event_id": "event_id",
+        "event__slug": "event__slug",
+        "event__summary": "event__summary",
+        "event__note": "event__note",
+    },
+    annotations=("in_force",),
+)
