@@ -198,12 +198,15 @@ class PositionFilterSet(SearchFilterSet):
     def filter_as_of(self, queryset, name, day):
         return queryset.as_of(day)
 
+    @extend_schema_field({"type": "string", "description": "An official's slug."})
     def filter_voiced_by(self, queryset, name, official):
         return queryset.voiced_by(official=official)
 
+    @extend_schema_field({"type": "string", "description": "An organization's slug."})
     def filter_voiced_by_organization(self, queryset, name, organization):
         return queryset.voiced_by(organization=organization)
 
+    @extend_schema_field({"type": "boolean"})
     def filter_disputed(self, queryset, name, disputed):
         return queryset.disputed(disputed)
 

@@ -132,6 +132,10 @@ class TimelineMixin:
 
     timeline_writer = WRITERS["position"]
 
+    def get_queryset(self):
+        # A timeline's rows are positions: the filters and the schema read its model from here.
+        return self.timeline_writer.model.objects.all() if self.action == "timeline" else super().get_queryset()
+
     def positions_of(self, record):
         raise NotImplementedError
 
