@@ -372,7 +372,7 @@ def _met_line(judged, missed):
     if not judged:
         return "nothing measured"
     if not missed:
-        return f"met on all {judged} operations measured"
+        return "met on the one operation measured" if judged == 1 else f"met on all {judged} operations measured"
     return f"**missed on {len(missed)} of {judged}**: " + _list(missed)
 
 
