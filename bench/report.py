@@ -102,6 +102,28 @@ def figure_cell(figure):
     return f"{ms(figure.get('median_ms'))}" + (" (cached!)" if problem else "")
 
 
+RUNNING = """## Running it
+
+```sh
+.venv/bin/python bench/run.py                     # the full run: 2,000 and 200,000 positions, both databases
+.venv/bin/python bench/run.py --quick             # a few minutes: 2,000 and 20,000, short loops
+.venv/bin/python bench/run.py --only stance,timeline --databases sqlite   # some operations or groups
+.venv/bin/python bench/run.py --production        # under load through the production topology's script
+DATABASE_URL=postgres://... .venv/bin/python bench/run.py --url http://127.0.0.1:8080 [--cold-url ...]
+.venv/bin/python bench/run.py --worker-models sync:2,sync:5,gthread:2x4,uvicorn:2
+.venv/bin/python bench/run.py --report-only artifacts/bench-DATE.json     # this page again, from saved results
+```
+
+It installs `wrk` (Debian) and Datasette (into `.venv-bench`, `bench/requirements.txt`) when
+missing, and uvicorn's worker (into `.venv`, `bench/requirements-workers.txt`) when a worker
+model needs it. PostgreSQL is a throwaway cluster unless `DATABASE_URL` names a server (then it
+creates and drops `kb_bench_<size>` databases there). `--production` starts the topology with
+`--topology-command` (default `scripts/production.sh`): it must run in the foreground until
+SIGTERM, serve on `127.0.0.1:$PORT` over `$DATABASE_URL`, pass the app its environment
+(`DJANGO_SETTINGS_MODULE=bench.settings_cold` for the cold stack) and answer `/healthz`. Every loop
+is bounded in requests and in time, and only 127.0.0.1 is requested."""
+
+
 # --- The document ------------------------------------------------------------------------------
 
 
@@ -153,6 +175,8 @@ def write(results):
     add("## How it measures")
     add("")
     add(_method(results))
+    add("")
+    add(RUNNING)
     add("")
     add("## Targets")
     add("")
