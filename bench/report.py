@@ -287,9 +287,9 @@ def _targets(results):
             judged += 1
             if value > GROWTH_TARGET:
                 missed.append(f"`{name}` {value:.2f}× ({by(value - GROWTH_TARGET)})")
-        label = f"{size_label(sizes[-1])} / {size_label(sizes[0])}"
+        label = f"{size_label(sizes[-1])} over {size_label(sizes[0])}"
         if results.get("quick"):
-            label += " (quick sizes; the target is for 200k / 2k)"
+            label += "; quick sizes, the target is for 200k over 2k"
         rows.append(
             (
                 f"{database}: every operation grows at most {GROWTH_TARGET}× ({label})",
@@ -346,7 +346,7 @@ def _targets(results):
             rows.append(
                 (
                     f"{label}: p99 < {P99_TARGET_MS:.0f} ms at {load['concurrency']} connections",
-                    _p99_line(load, mode) + f" ({where})",
+                    _p99_line(load, mode) + f"; {where}",
                 )
             )
         detail = load["operations"].get("detail_position", {}).get("cold")
@@ -354,7 +354,7 @@ def _targets(results):
             (
                 f"One position, cold: p99 < {P99_TARGET_MS:.0f} ms",
                 (_p99_sentence(detail["p99_ms"]) if detail and detail.get("status") == "ok" else "not measured")
-                + f" ({where})",
+                + f"; {where}",
             )
         )
         reported = sum(
@@ -552,7 +552,7 @@ def _load(load, add):
     add("")
     loads = load.get("loadavg", [])
     add(
-        f"{load['where']}; {load['database']}, {load['size']:,} synthetic positions; wrk, {load['duration']} s per figure"
+        f"{load['where']}; {load['database']}, {load['size']:,} positions; wrk, {load['duration']} s per figure"
         + (f"; load average {min(loads):.1f} to {max(loads):.1f}." if loads else ".")
     )
     add("")
@@ -652,6 +652,21 @@ def _not_available(results, add):
             api = figures.get("api")
             if api and api.get("status") == "not available":
                 waiting.setdefault(name, (operation, api.get("detail"), set()))[2].add(leg["database"])
+    early = {}
+    for leg, name, operation in _operations(results):
+        api = [figures.get("api") for figures in operation.get("cold", {}).values()]
+        if operation.get("needs") and any(ok(figure) for figure in api):
+            early.setdefault(name, (operation, set()))[1].add(leg["database"])
+    if early:
+        add("## Answered before their feature landed")
+        add("")
+        add("Measured as the API answers them today, which may not be what they are for yet:")
+        add("")
+        for name, (operation, databases) in early.items():
+            add(
+                f"- `{name}` ({operation['what']}), on {' and '.join(sorted(databases))}: waits for {operation['needs']}."
+            )
+        add("")
     if not waiting:
         return
     add("## Not available yet")

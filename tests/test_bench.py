@@ -279,8 +279,8 @@ def test_the_report_marks_each_target_met_or_missed_by_how_much():
     assert "`stance` 3.00× (by 1.50)" in document  # growth 30 / 10 against 1.5
     assert "`stance` on SQLite at 200k: 0.30 (by 0.40)" in document  # floor 9 / API 30 against 0.7
     assert "`stance` on SQLite at 200k: 0.67 (by 0.33)" in document  # Datasette 20 / API 30 against 1.0
-    assert "**missed**: 75.0 ms (by 25 ms)" in document  # one position, cold p99 under load
-    assert "met on the one operation measured (local gunicorn)" in document  # the 304's p99
+    assert "**missed**: 75.0 ms (by 25 ms); local gunicorn" in document  # one position, cold p99 under load
+    assert "met on the one operation measured; local gunicorn" in document  # the 304's p99
     assert "| `stance` | 10.0 | 30.0 | **3.00×** |" in document
     assert "load average (1 minute) 1.5 to 3.2" in document.lower()
     assert (
