@@ -433,7 +433,7 @@ def one_client_warm(client, name, plans, warm, cold, options):
         if cold_queries and again.queries is not None and again.queries >= cold_queries:
             figures_at["cached"] = {
                 "status": "not available",
-                "detail": f"no cache answered (the page ran its {cold_queries} queries again)",
+                "detail": "no cache answered (the page ran as many queries again as cold)",
                 "queries": again.queries,
             }
         else:
@@ -568,7 +568,7 @@ def warm_under_load(client, url, cold_queries, options):
     elif cold_queries and again.queries is not None:
         cached = {
             "status": "not available",
-            "detail": f"no cache answered (the page ran its {cold_queries} queries again)",
+            "detail": "no cache answered (the page ran as many queries again as cold)",
         }
     else:
         cached = {"status": "not available", "detail": "could not tell whether a cache answered"}
