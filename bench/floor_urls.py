@@ -6,6 +6,8 @@ from bench import floor_views
 
 urlpatterns = [
     path("api/v1/positions/", floor_views.positions),
-    path("api/v1/positions/<slug:slug>/", floor_views.position),
     path("api/v1/jurisdictions/<slug:slug>/timeline/", floor_views.jurisdiction_timeline),
+    path("api/v1/officials/<slug:slug>/timeline/", floor_views.official_timeline),
+    path("api/v1/organizations/<slug:slug>/timeline/", floor_views.organization_timeline),
+    path("api/v1/<slug:resource>/<slug:slug>/", floor_views.detail),
 ]
