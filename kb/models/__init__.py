@@ -20,6 +20,7 @@ from kb.models.citations import CITED_FIELDS, Citation
 from kb.models.dates import PRECISION_MESSAGE, DatePrecision
 from kb.models.positions import DateBasis, NoId, Position, Stance
 from kb.models.programs import Program, ProgramFact, ProgramFactKind, ValueQualifier
+from kb.models.provenance import LoadedRecord
 from kb.models.sources import Source, SourceKind
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Jurisdiction",
     "JurisdictionKind",
     "KnowledgeBaseHistory",
+    "LoadedRecord",
     "Official",
     "Organization",
     "OrganizationKind",
