@@ -10,6 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from api.versioning import SavesOnlyNamedFields
+from kb.integrity import source_for_citing
 from kb.models import (
     Citation,
     Jurisdiction,
@@ -153,7 +155,8 @@ class CitationSerializer(RejectsUnknownFields, serializers.ModelSerializer):
         }
 
     def validate(self, attrs):
-        citation = Citation(source=attrs["source"], quote=attrs["quote"])
+        # The source as it is now, locked against a change of its text until this write commits.
+        citation = Citation(source=source_for_citing(attrs["source"].pk) or attrs["source"], quote=attrs["quote"])
         try:
             citation.locate_quote()
         except DjangoValidationError as error:
@@ -170,7 +173,7 @@ class OtherNameSerializer(serializers.ModelSerializer):
         fields = ["name", "citations"]
 
 
-class ModelValidatingSerializer(RejectsUnknownFields, serializers.ModelSerializer):
+class ModelValidatingSerializer(SavesOnlyNamedFields, RejectsUnknownFields, serializers.ModelSerializer):
     """Runs the model's own validation (clean() and constraints), so the API refuses what the admin refuses."""
 
     nested_fields = ()

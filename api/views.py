@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from api import filters, reads, serializers
 from api.filtering import ValidatedFilterBackend
 from api.schema import examples_for
+from api.versioning import VersionedRecordViewSet
 from kb.models import Citation, Jurisdiction, Official, Organization, OtherName, Position, Program, ProgramFact, Source
 
 COMMON_QUERY_PARAMETERS = {"limit", "offset", "cursor", "expand", "format"}
@@ -66,8 +67,9 @@ def expand_parameter(expandable):
     )
 
 
-class KnowledgeBaseViewSet(viewsets.ModelViewSet):
-    """Read by anyone; write with a token or session and the matching model permission."""
+class KnowledgeBaseViewSet(VersionedRecordViewSet, viewsets.ModelViewSet):
+    """Read by anyone; write with a token or session and the matching model permission. Records
+    carry ETags; writes are whole and honour If-Match (api.versioning)."""
 
     lookup_field = "slug"
     # Slug characters only: anything else (a NUL byte, which PostgreSQL refuses in a query) is

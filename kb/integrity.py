@@ -58,6 +58,8 @@ def stranded_citations(source, text):
 def _check_citation(sender, instance, raw=False, using=None, **kwargs):
     if instance.source_id is None or instance.start is None or instance.end is None:
         return
+    if instance.end - instance.start != len(instance.quote or ""):
+        return  # offsets that do not span the quote: the database's own constraint refuses them
     source = source_for_citing(instance.source_id, using)
     if source is None:
         return  # the foreign key refuses it
