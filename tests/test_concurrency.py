@@ -33,7 +33,7 @@ def token(knowledge_base):
     return Token.objects.create(user=user).key
 
 
-def at_once(token, *requests):
+def at_once(token, *requests, **headers):
     """Send each (method, path, body) from its own thread and connection, released together;
     their responses, in order."""
     barrier = threading.Barrier(len(requests))
@@ -45,7 +45,7 @@ def at_once(token, *requests):
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         try:
             barrier.wait(timeout=10)
-            responses[index] = getattr(client, method)(path, body, format="json")
+            responses[index] = getattr(client, method)(path, body, format="json", **headers)
         except Exception as error:  # reported in the main thread
             failures.append(error)
         finally:
@@ -84,25 +84,11 @@ def test_two_patches_with_the_same_if_match_at_once_one_wins_and_the_other_is_41
     for round_ in range(ROUNDS):
         etag = APIClient().get(f"{API}officials/{QUINN}/")["ETag"]
 
-        responses = []
-        barrier = threading.Barrier(2)
-
-        def send(role):
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-            try:
-                barrier.wait(timeout=10)
-                responses.append(
-                    client.patch(f"{API}officials/{QUINN}/", {"role": role}, format="json", HTTP_IF_MATCH=etag)
-                )
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=send, args=(f"role {round_} {side}",)) for side in "ab"]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        responses = at_once(
+            token,
+            *[("patch", f"{API}officials/{QUINN}/", {"role": f"role {round_} {side}"}) for side in "ab"],
+            HTTP_IF_MATCH=etag,
+        )
 
         assert sorted(response.status_code for response in responses) == [200, 412], round_
         [won] = [response for response in responses if response.status_code == 200]
