@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections
 from django.forms.models import InlineForeignKeyField
 
+from kb.integrity import source_for_citing
 from kb.models import Citation
 
 OFFSET_FIELDS = {"start", "end"}
@@ -24,6 +25,14 @@ class CitationForm(forms.ModelForm):
         model = Citation
         exclude = sorted(OFFSET_FIELDS)  # noqa: DJ006  (every other field: the inlines choose theirs)
         widgets = {"quote": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("source") is not None:
+            # The source as it is now, locked against a change of its text until the save commits
+            # (the admin's views are atomic): the quote is found in the text that will be there.
+            cleaned["source"] = source_for_citing(cleaned["source"].pk) or cleaned["source"]
+        return cleaned
 
     def _post_clean(self):
         super()._post_clean()

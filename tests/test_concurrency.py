@@ -6,14 +6,16 @@ Each race is run several rounds: before the fix, the first two lost work in most
 """
 
 import threading
+import time
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.db import connection
+from django.db import connection, transaction
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from kb.models import Citation, Official, Source
+from kb.models import Citation, Official, Position, Source
 from tests.api_helpers import API, ON_POSTGRESQL, new_position
 
 ROUNDS = 8
@@ -146,3 +148,49 @@ def test_three_posts_of_one_new_slug_at_once_give_one_record_and_clean_conflicts
             assert set(response.json()["errors"]) & {"slug", "ocd_id"}, text  # both are unique
             for words in ("duplicate key", "violates unique constraint", "DETAIL", "Key (", "kb_jurisdiction"):
                 assert words not in text
+
+
+def test_the_admin_cites_a_source_against_its_text_as_it_is_once_a_text_change_commits(token, client):
+    """The admin's citation form reads the source under the lock: a change of its text in progress
+    is waited for, and the quote is then looked for in the new text."""
+    quote = "Governor Example refused to sign the agreement"
+    source = Source.objects.create(
+        slug="admin-race-source",
+        title="A document written for this test",
+        kind="news_article",
+        file_name="admin-race-source.txt",
+        text=f"Preamble. {quote}. The end.",
+    )
+    position = Position.objects.get(slug="illinois-refuses")
+    user = User.objects.get(username="curator")
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    locked, waited = threading.Event(), []
+
+    def rewrite():
+        try:
+            with transaction.atomic():
+                changing = Source.objects.select_for_update().get(pk=source.pk)
+                changing.text = "Rewritten: the governor has not decided."
+                changing.save()
+                locked.set()
+                time.sleep(1)  # the admin's save arrives meanwhile, and must wait
+        finally:
+            locked.set()
+            connection.close()
+
+    thread = threading.Thread(target=rewrite)
+    thread.start()
+    assert locked.wait(timeout=10)
+    started = time.monotonic()
+    response = client.post(
+        reverse("admin:kb_citation_add"), {"source": source.pk, "quote": quote, "position": position.pk}
+    )
+    waited.append(time.monotonic() - started)
+    thread.join(timeout=30)
+
+    assert response.status_code == 200  # the form again, with the refusal
+    assert "not verbatim in the source" in str(response.context["adminform"].form.errors["quote"])
+    assert not Citation.objects.filter(source=source).exists()
+    assert waited[0] > 0.5  # it waited for the text change to commit
