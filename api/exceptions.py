@@ -116,6 +116,15 @@ def exception_handler(exc, context):
                 "Reload the record and try again.",
             )
         return error_response(status.HTTP_409_CONFLICT, "conflict", refusal.detail, refusal.errors)
+    if isinstance(exc, OperationalError) and conflicts.lost_a_race(exc):
+        request = context["request"]
+        logger.warning("A write met another at the same moment on %s %s: %s", request.method, request.path, exc)
+        return error_response(
+            status.HTTP_409_CONFLICT,
+            "conflict",
+            "Another change to the same records was being saved at the same moment; nothing of yours was "
+            "written. Try again.",
+        )
     if isinstance(exc, DataError):
         # A value the database cannot store or compare (out of range, a NUL byte): the input's fault.
         # Validation should have named the field first; the warning says where it did not.

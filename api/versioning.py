@@ -14,6 +14,7 @@
   versions, its parts), which an error answer rolls back whole.
 """
 
+import functools
 import re
 
 from django.db import transaction
@@ -32,11 +33,17 @@ def knowledge_base_version():
     From `kb.version.current()` (issue 17) once that module exists; until then 0, which leaves
     each record's ETag to its own version.
     """
+    current = _knowledge_base_version_function()
+    return 0 if current is None else current()
+
+
+@functools.cache
+def _knowledge_base_version_function():
     try:
         from kb import version
     except ImportError:
-        return 0
-    return version.current()
+        return None
+    return version.current
 
 
 def etag_for(version):

@@ -36,6 +36,17 @@ class Refusal:
     errors: dict = field(default_factory=dict)
 
 
+# Two transactions that each waited for the other (PostgreSQL broke the tie by failing one), or
+# one that could not be serialised: neither is the database being down, and retrying succeeds.
+RACE_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+
+
+def lost_a_race(error):
+    """Whether a database error means this write met another at the same moment."""
+    diagnostics = getattr(error.__cause__, "diag", None)
+    return getattr(diagnostics, "sqlstate", None) in RACE_SQLSTATES
+
+
 def explain(error):
     """A Refusal for an IntegrityError (or None when it names nothing this module knows)."""
     cause = error.__cause__

@@ -383,7 +383,7 @@ class _Loader:
                 f"source {source.slug!r} has {found!r} at [{citation.start}:{citation.end}], "
                 f"not the quote {citation.quote!r}"
             )
-        if citation.end > source.evidence_end:
+        if citation.end > getattr(source, "evidence_end", len(text)):
             raise LoadError(f"the quote {citation.quote!r} lies in the reader comments of {source.slug!r}")
 
     # ------------------------------------------------------------ words

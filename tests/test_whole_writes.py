@@ -245,3 +245,20 @@ def test_a_protected_delete_names_what_still_refers_to_the_record(token_api):
     error = assert_error(token_api.delete(f"{API}sources/{HERALD}/"), 409, "citations", code="protected")
 
     assert "remove or re-point them first" in error["errors"]["citations"][0]
+
+
+def test_a_write_that_postgresql_failed_to_break_a_deadlock_is_a_409_to_retry_not_an_outage(rf):
+    from django.db import OperationalError
+
+    from api.exceptions import exception_handler
+
+    class Deadlock(Exception):
+        diag = mock.Mock(sqlstate="40P01")
+
+    error = OperationalError("deadlock detected DETAIL: Process 1 waits for ShareLock on transaction 2")
+    error.__cause__ = Deadlock()
+
+    response = exception_handler(error, {"request": rf.patch("/api/v1/officials/pat-quinn/"), "view": None})
+
+    assert response.status_code == 409
+    assert "Try again" in response.data["detail"] and "deadlock" not in str(response.data)
