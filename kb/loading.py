@@ -24,7 +24,7 @@ from django.apps import apps
 from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import CheckConstraint, ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
 from django.utils.text import Truncator
 
@@ -108,7 +108,6 @@ class _Loader:
         self.baseline = Baseline(using)
         self.instances = {}  # (label, natural key) -> the record as the fixture has it
         self.rows = {}  # model -> {pk: row}, read once per model
-        self.models_in_order = []
 
     # ------------------------------------------------------------ one record of the fixture
 
@@ -116,20 +115,10 @@ class _Loader:
         model = self._model(record)
         label = model._meta.label_lower
         fields = record.get("fields", {})
-        if model not in self.models_in_order:
-            self.models_in_order.append(model)
         try:
             instance, deleted_targets = self._build(model, fields)
             key = self._natural_key(instance, record)
             self.instances[(label, key)] = instance
-            if isinstance(instance, Citation):
-                self._check_quote_at_offsets(instance)
-            # The fixture's own record must be valid whatever the database holds.
-            instance.full_clean(
-                exclude=[f.name for f in model._meta.concrete_fields if f.is_relation],
-                validate_unique=False,
-                validate_constraints=False,
-            )
             outcome = self._place(model, label, key, instance, fields, deleted_targets)
         except (ValidationError, DatabaseError, ObjectDoesNotExist, LoadError) as error:
             raise LoadError(
@@ -148,14 +137,16 @@ class _Loader:
             if entry is not None:
                 self.baseline.record(label, key, entry.object_id, entry.fields)
             reason = (
-                f"the {', '.join(sorted(deleted_targets))} it names was deleted"
+                f"the {', '.join(sorted(deleted_targets))} it names was deleted or not added"
                 if deleted_targets
                 else "it was deleted"
             )
             self.report.kept.append(f"{_describe(model, key)}: not loaded, {reason} since the last load.")
             return "kept"
         if row is None:
-            self._create(instance)
+            self._check_fixture_record(instance)
+            if not self._create(model, key, instance):
+                return "kept"
             self.baseline.record(label, key, instance.pk, fields)
             return "restored" if entry is not None else "created"
         outcome = self._merge(model, key, row, instance, fields, entry, deleted_targets)
@@ -163,11 +154,37 @@ class _Loader:
         self.baseline.record(label, key, row.pk, fields)
         return outcome
 
-    def _create(self, instance):
-        instance.full_clean(validate_constraints=False)
+    def _check_fixture_record(self, instance):
+        """The fixture's record must be valid on its own, whatever the database holds: if not, the
+        fixture is wrong, and the load stops (LoadError, nothing changed)."""
+        model = type(instance)
+        if isinstance(instance, Citation):
+            self._check_quote_at_offsets(instance)
+        instance.full_clean(
+            exclude=[f.name for f in model._meta.concrete_fields if f.is_relation],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        for constraint in model._meta.constraints:
+            if isinstance(constraint, CheckConstraint):
+                constraint.validate(model, instance, using=self.using)
+
+    def _create(self, model, key, instance):
+        """Add the fixture's record; False when what people did meanwhile leaves no room for it
+        (a slug a person's record took, a source text a person changed): reported, not loaded."""
         instance._change_reason = LOAD_REASON
-        with transaction.atomic(using=self.using):
-            instance.save(using=self.using)
+        try:
+            with transaction.atomic(using=self.using):
+                instance.validate_unique()
+                instance.save(using=self.using)
+        except (ValidationError, DatabaseError) as error:
+            instance.pk, instance._kb_deleted = NO_ROW, True
+            self.report.kept.append(
+                f"{_describe(model, key)}: not added, as it does not fit the changes made since the last load: "
+                f"{_detail(error)}"
+            )
+            return False
+        return True
 
     def _merge(self, model, key, row, instance, fields, entry, deleted_targets):
         """Take what the fixture changed since the last load, and only that, into `row`."""
@@ -212,6 +229,7 @@ class _Loader:
         self.report.conflicts.extend(conflicts)
         if not take:
             return "kept" if conflicts else "unchanged"
+        self._check_fixture_record(instance)
         for model_field in take:
             setattr(row, model_field.attname, getattr(instance, model_field.attname))
         try:
@@ -408,9 +426,10 @@ def _describe(model, key):
 
 
 def _detail(error):
-    messages = getattr(error, "message_dict", None)
-    if messages:
-        return "; ".join(f"{name}: {' '.join(texts)}" for name, texts in messages.items())
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            return "; ".join(f"{name}: {' '.join(texts)}" for name, texts in error.message_dict.items())
+        return " ".join(error.messages)
     return str(error)
 
 

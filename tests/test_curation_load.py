@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from kb.fixture_build import FIXTURE_FILE
-from kb.models import Citation, Jurisdiction, LoadedRecord, Official, Position
+from kb.models import Citation, Jurisdiction, LoadedRecord, Official, Position, Source
 from tests.admin_helpers import change_form_data, change_url
 
 API = "/api/v1/"
@@ -238,7 +238,7 @@ def test_a_record_a_person_deleted_stays_deleted_unless_the_fixture_is_preferred
 
     assert not Position.objects.filter(slug=ILLINOIS_REFUSES).exists()
     assert f"kb.Position('{ILLINOIS_REFUSES}',): not loaded, it was deleted since the last load." in output
-    assert "the position it names was deleted" in output  # its citations stay deleted too
+    assert "the position it names was deleted or not added" in output  # its citations stay deleted too
 
     output = load("--prefer-fixture")
 
@@ -295,6 +295,65 @@ def test_a_record_a_person_added_is_never_touched(token_api):
     load()
 
     assert Jurisdiction.objects.filter(slug="texas").exists()
+
+
+def test_a_new_fixture_record_that_clashes_with_a_persons_is_not_added_and_the_start_goes_on(token_api, tmp_path):
+    texas = {"slug": "texas", "name": "Texas", "kind": "state", "ocd_id": "ocd-division/country:us/state:tx"}
+    response = token_api.post(f"{API}jurisdictions/", {**texas, "slug": "lone-star-state"}, format="json")
+    assert response.status_code == 201
+
+    def add_texas(records):
+        records.append({"model": "kb.jurisdiction", "fields": {**texas, "parent": None}})
+
+    output = load(fixture=changed_fixture(tmp_path, add_texas))
+
+    assert not Jurisdiction.objects.filter(slug="texas").exists()
+    assert Jurisdiction.objects.get(slug="lone-star-state").ocd_id == texas["ocd_id"]
+    assert "kb.Jurisdiction('texas',): not added, as it does not fit the changes made since the last load" in output
+    assert "Loaded 194 record(s)" in output
+
+
+def test_a_fixture_record_with_the_key_of_a_persons_record_is_that_record_and_differences_are_conflicts(
+    token_api, tmp_path
+):
+    texas = {"slug": "texas", "name": "Texas", "kind": "state", "ocd_id": "ocd-division/country:us/state:tx"}
+    token_api.post(f"{API}jurisdictions/", {**texas, "name": "Lone Star"}, format="json")
+
+    output = load(
+        fixture=changed_fixture(
+            tmp_path, lambda records: records.append({"model": "kb.jurisdiction", "fields": {**texas, "parent": None}})
+        )
+    )
+
+    assert Jurisdiction.objects.get(slug="texas").name == "Lone Star"
+    assert "kb.Jurisdiction('texas',) name: kept 'Lone Star'; the fixture has 'Texas'" in output
+
+
+def test_a_fixture_text_change_that_would_strand_a_persons_citation_is_not_applied(tmp_path):
+    source = Source.objects.get(slug=HERALD)
+    covered = set()
+    for start, end in source.citations.values_list("start", "end"):
+        covered.update(range(start, end))
+    # A phrase of the text no fixture citation quotes, found once: a curator cites it.
+    start = next(
+        i
+        for i in range(len(source.text) - 30)
+        if not covered & set(range(i, i + 30)) and source.text.count(source.text[i : i + 30]) == 1
+    )
+    phrase = source.text[start : start + 30]
+    cited = Citation(position=Position.objects.get(slug=ILLINOIS_REFUSES), source=source, quote=phrase)
+    cited.full_clean()
+    cited.save()
+
+    def rewrite(records):
+        fields = the(records, "kb.source", slug=HERALD)["fields"]
+        fields["text"] = fields["text"].replace(phrase, "x" * len(phrase))
+
+    output = load(fixture=changed_fixture(tmp_path, rewrite))
+
+    assert Source.objects.get(pk=source.pk).text == source.text
+    assert f"kb.Source('{HERALD}',): the fixture's change to text was not applied" in output
+    assert "Loaded 193 record(s)" in output
 
 
 # ---------------------------------------------------------------- before load_kb remembered
