@@ -19,6 +19,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from api.versioning import PreconditionFailed
+from kb import conflicts
+
 NON_FIELD = "non_field_errors"
 logger = logging.getLogger(__name__)
 
@@ -43,8 +46,8 @@ def _flatten(detail):
     return {NON_FIELD: [str(detail)]}
 
 
-def error_response(status_code, code, detail, errors=None, headers=None):
-    body = {"status": status_code, "code": code, "detail": detail, "errors": errors or {}}
+def error_response(status_code, code, detail, errors=None, headers=None, **extra):
+    body = {"status": status_code, "code": code, "detail": detail, "errors": errors or {}, **extra}
     return Response(body, status=status_code, headers=headers)
 
 
@@ -52,6 +55,26 @@ def _protected_detail(error):
     blocking = error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
     labels = sorted({str(obj._meta.verbose_name_plural) for obj in blocking})  # lazy strings: join needs str
     return f"It cannot be deleted while {len(blocking)} record(s) refer to it ({', '.join(labels)}). Remove or re-point those first."
+
+
+def _protected_errors(error, deleted):
+    """The deleted record's fields that still hold records (its citations, its positions), by name."""
+    if deleted is None:
+        return {}
+    blocking = error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
+    referring = {}
+    for record in blocking:
+        for field in record._meta.concrete_fields:
+            if (
+                field.many_to_one
+                and isinstance(deleted, field.related_model)
+                and getattr(record, field.attname) == deleted.pk
+            ):
+                referring.setdefault(field.remote_field.get_accessor_name(), set()).add(record.pk)
+    return {
+        name: [f"{len(pks)} record(s) here still refer to it: remove or re-point them first."]
+        for name, pks in sorted(referring.items())
+    }
 
 
 def exception_handler(exc, context):
@@ -62,11 +85,45 @@ def exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
 
-    if isinstance(exc, (ProtectedError, RestrictedError)):
-        return error_response(status.HTTP_409_CONFLICT, "protected", _protected_detail(exc))
-    if isinstance(exc, IntegrityError):
+    if isinstance(exc, PreconditionFailed):
         return error_response(
-            status.HTTP_409_CONFLICT, "conflict", f"The change breaks a rule of the knowledge base: {exc}".strip()
+            exc.status_code,
+            exc.default_code,
+            str(exc.detail),
+            {"If-Match": [f"Stale: the current version is {exc.version}, its ETag {exc.etag}."]},
+            headers={"ETag": exc.etag},
+            version=exc.version,
+            etag=exc.etag,
+        )
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        return error_response(
+            status.HTTP_409_CONFLICT,
+            "protected",
+            _protected_detail(exc),
+            _protected_errors(exc, getattr(context.get("view"), "versioned_record", None)),
+        )
+    if isinstance(exc, IntegrityError):
+        # The database's own words name tables, columns and values: the log has them, the client
+        # gets the field and what to do.
+        request = context["request"]
+        logger.warning("Database refused a write on %s %s: %s", request.method, request.path, exc)
+        refusal = conflicts.explain(exc)
+        if refusal is None:
+            return error_response(
+                status.HTTP_409_CONFLICT,
+                "conflict",
+                "The change breaks a rule of the knowledge base, or conflicts with a change saved meanwhile. "
+                "Reload the record and try again.",
+            )
+        return error_response(status.HTTP_409_CONFLICT, "conflict", refusal.detail, refusal.errors)
+    if isinstance(exc, OperationalError) and conflicts.lost_a_race(exc):
+        request = context["request"]
+        logger.warning("A write met another at the same moment on %s %s: %s", request.method, request.path, exc)
+        return error_response(
+            status.HTTP_409_CONFLICT,
+            "conflict",
+            "Another change to the same records was being saved at the same moment; nothing of yours was "
+            "written. Try again.",
         )
     if isinstance(exc, DataError):
         # A value the database cannot store or compare (out of range, a NUL byte): the input's fault.

@@ -2,6 +2,8 @@
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from api.examples import examples_for  # noqa: F401  (the views take examples from here)
@@ -14,7 +16,7 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="A stable machine-readable code: invalid, not_found, not_authenticated, permission_denied, "
         "method_not_allowed, protected, conflict, throttled, unsupported_media_type, parse_error, too_large, "
-        "database_unavailable, server_error."
+        "database_unavailable, server_error, precondition_failed."
     )
     detail = serializers.CharField(help_text="What went wrong, for a person.")
     errors = serializers.DictField(
@@ -23,12 +25,32 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+class PreconditionFailedSerializer(ErrorSerializer):
+    """412: the record changed since the version sent in If-Match; nothing was written."""
+
+    version = serializers.IntegerField(help_text="The record's version now.")
+    etag = serializers.CharField(help_text="The record's ETag now: send it in If-Match once the change is reapplied.")
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        'The record\'s ETag from its GET (e.g. `"kb0-v3"`): the write is refused with 412, and nothing is written, '
+        "if the record changed since. Without it the write is made whatever the record's version (as before "
+        "this header existed); `*` accepts any version."
+    ),
+)
+
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input: a query parameter or field is malformed or unknown. `errors` names each one.",
     "401": "Not authenticated: writing needs a token (`Authorization: Token <key>`) or a session; a wrong token is refused even for reading.",
     "403": "Authenticated, but without the model permission this change needs (or a missing CSRF token).",
     "404": "No record has this slug.",
     "409": "Refused by the knowledge base's rules: e.g. deleting a source that is still cited.",
+    "412": "The record changed since the version sent in If-Match: nothing was written. The body gives the current `version` and `etag`.",
     "413": "The request body is larger than the server accepts (2.5 MB).",
     "415": "Unsupported content type: send application/json.",
     "429": "Too many requests from this client: wait the seconds `Retry-After` says.",
@@ -46,9 +68,9 @@ def _error_codes(method, is_detail):
     elif method == "POST":
         codes = ["400", "401", "403", "409", "413", "415"]
     elif method in ("PUT", "PATCH"):
-        codes = ["400", "401", "403", "404", "409", "413", "415"]
+        codes = ["400", "401", "403", "404", "409", "412", "413", "415"]
     elif method == "DELETE":
-        codes = ["401", "403", "404", "409"]
+        codes = ["400", "401", "403", "404", "409", "412"]
     else:
         codes = []
     return codes + ANY_OPERATION_ERRORS
@@ -60,10 +82,17 @@ class KnowledgeBaseAutoSchema(AutoSchema):
         is_detail = "{slug}" in self.path
         for code in _error_codes(self.method, is_detail):
             if code not in responses:
-                response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                serializer = PreconditionFailedSerializer if code == "412" else ErrorSerializer
+                response = self._get_response_for_code(serializer, code, direction=direction)
                 response["description"] = ERROR_DESCRIPTIONS[code]
                 responses[code] = response
         return responses
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self.method in ("PUT", "PATCH", "DELETE") and "{slug}" in self.path:
+            parameters = [*parameters, IF_MATCH]
+        return parameters
 
     def _is_list_view(self, serializer=None):
         # Errors are single objects even on list operations.

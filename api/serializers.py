@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from rest_framework import serializers
 
+from api.versioning import SavesOnlyNamedFields
 from api.writers import WRITERS
+from kb.integrity import source_for_citing
 from kb.models import (
     Citation,
     Jurisdiction,
@@ -77,7 +79,8 @@ class CitationSerializer(RejectsUnknownFields, serializers.ModelSerializer):
         fields = ["source", "quote"]
 
     def validate(self, attrs):
-        citation = Citation(source=attrs["source"], quote=attrs["quote"])
+        # The source as it is now, locked against a change of its text until this write commits.
+        citation = Citation(source=source_for_citing(attrs["source"].pk) or attrs["source"], quote=attrs["quote"])
         try:
             citation.locate_quote()
         except DjangoValidationError as error:
@@ -115,9 +118,10 @@ class ReasonSerializer(CitedSerializer):
         fields = ["topic", "summary", "citations"]
 
 
-class ModelValidatingSerializer(RejectsUnknownFields, serializers.ModelSerializer):
+class ModelValidatingSerializer(SavesOnlyNamedFields, RejectsUnknownFields, serializers.ModelSerializer):
     """Writes the record's writable fields after the model's own validation (its fields, clean()
-    and constraints), so the API refuses what the admin and the database refuse."""
+    and constraints), so the API refuses what the admin and the database refuse. A PATCH saves
+    only the fields it names (api.versioning)."""
 
     nested = {}  # field name -> (child model, its foreign key to this record)
 

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from api import filters, serializers
 from api.schema import examples_for
+from api.versioning import VersionedRecordViewSet
 from api.writers import WRITERS, Context, Urls
 from kb.models import Position
 
@@ -38,8 +39,9 @@ def expandable_of(writer):
     return tuple(item.name for item in writer.items if getattr(item, "expandable", False) and hasattr(item, "kind"))
 
 
-class KnowledgeBaseViewSet(viewsets.ModelViewSet):
-    """Read by anyone; write with a token or session and the matching model permission.
+class KnowledgeBaseViewSet(VersionedRecordViewSet, viewsets.ModelViewSet):
+    """Read by anyone; write with a token or session and the matching model permission. Records
+    carry ETags; writes are whole and honour If-Match (api.versioning).
 
     Every query parameter is checked before anything is read, so one 400 names all that is wrong;
     the FilterSet that checked them then filters.
@@ -117,7 +119,7 @@ class KnowledgeBaseViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        record = serializer.save()
+        record = self.versioned_record = serializer.save()
         return Response(self.written(record), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):

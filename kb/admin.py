@@ -7,6 +7,7 @@ search text, which no list prints.
 """
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html
@@ -14,7 +15,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.counting import BoundedCountPaginator
-from kb.forms import CitationForm
+from kb.forms import CitationForm, RefusesStaleSaves
 from kb.models import (
     CITED_FIELDS,
     NAMED_FIELDS,
@@ -93,8 +94,15 @@ class WithoutBulkyChoices:
 
 
 class KnowledgeBaseAdmin(WithoutBulkyChoices, SimpleHistoryAdmin):
-    """Each record's History page lists every change: when, by whom (none for load_kb) and each
-    field's old and new value."""
+    """Each record's History page lists every change: when, by whom (none for load_kb, whose
+    reason says "load_kb") and each field's old and new value.
+
+    A change form refuses to save over a change made since it was opened (kb.forms.RefusesStaleSaves;
+    its hidden version field is printed by templates/admin/kb/change_form.html). Every save, the
+    history's revert included, is one transaction with its history, search text and versions.
+    """
+
+    object_history_form_template = "admin/kb/object_history_form.html"
 
     # Changelists stay fast at hundreds of thousands of rows: the paginator reads at most 1,001
     # rows to count (then PostgreSQL's estimate), and the whole table is never counted for "N total".
@@ -104,6 +112,18 @@ class KnowledgeBaseAdmin(WithoutBulkyChoices, SimpleHistoryAdmin):
     def get_queryset(self, request):
         relations = self.list_select_related if isinstance(self.list_select_related, (list, tuple)) else ()
         return without_bulky_fields(super().get_queryset(request), relations)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return RefusesStaleSaves.for_form(super().get_form(request, obj, change=change, **kwargs))
+
+    def _get_form_for_get_fields(self, request, obj):
+        # The fields the page lays out: the hidden version is printed apart, by the template.
+        return super().get_form(request, obj, fields=None)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Django's own change and delete views are atomic; simple_history's revert is not.
+        with transaction.atomic():
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class SearchTextAdmin(KnowledgeBaseAdmin):

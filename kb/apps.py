@@ -6,4 +6,7 @@ class KbConfig(AppConfig):
     verbose_name = "Knowledge base"
 
     def ready(self):
-        from kb import search  # noqa: F401  (connects the signals that keep search_text current)
+        from kb import integrity, search, versioning  # noqa: F401  (search connects the signals that keep search_text current)
+
+        integrity.connect()  # before versioning: a refused write advances no version
+        versioning.connect()

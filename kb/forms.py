@@ -2,8 +2,10 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.forms.models import InlineForeignKeyField
 
+from kb.integrity import source_for_citing
 from kb.models import Citation
 
 OFFSET_FIELDS = {"start", "end"}
@@ -24,6 +26,14 @@ class CitationForm(forms.ModelForm):
         exclude = sorted(OFFSET_FIELDS)  # noqa: DJ006  (every other field: the inlines choose theirs)
         widgets = {"quote": forms.Textarea(attrs={"rows": 3, "cols": 60})}
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("source") is not None:
+            # The source as it is now, locked against a change of its text until the save commits
+            # (the admin's views are atomic): the quote is found in the text that will be there.
+            cleaned["source"] = source_for_citing(cleaned["source"].pk) or cleaned["source"]
+        return cleaned
+
     def _post_clean(self):
         super()._post_clean()
         if self._errors or self.instance.start is None:
@@ -38,3 +48,79 @@ class CitationForm(forms.ModelForm):
             )
         except ValidationError as error:
             self._update_errors(error)
+
+
+class RefusesStaleSaves:
+    """A change form that will not save over a change made since it was opened.
+
+    The form carries the record's version when it was opened (a hidden `opened_version`). On
+    save, the record is locked and its version compared: if someone (a curator, the API,
+    load_kb) changed it meanwhile, the save is refused with what changed, who changed it and
+    when, and the person's values stay in the form. The refusal moves the hidden version on to the
+    current one, so saving again, knowingly, replaces the other change. A post without the
+    field (a script) is not checked.
+    """
+
+    VERSION_FIELD = "opened_version"
+
+    @classmethod
+    def for_form(cls, form_class):
+        """`form_class` with the guard and its hidden field."""
+        field = forms.IntegerField(widget=forms.HiddenInput, required=False)
+        return type(form_class.__name__, (cls, form_class), {cls.VERSION_FIELD: field})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and not self.is_bound:
+            # The database's version, not the instance's: the history's revert form shows an old one.
+            self.fields[self.VERSION_FIELD].initial = self._current_version(lock=False)
+
+    def _current_version(self, lock):
+        rows = type(self.instance)._base_manager.filter(pk=self.instance.pk)
+        if lock and connections[rows.db].in_atomic_block:
+            rows = rows.select_for_update()
+        return rows.values_list("version", flat=True).first()
+
+    def clean(self):
+        cleaned = super().clean()
+        opened = cleaned.get(self.VERSION_FIELD)
+        if opened is None or self.instance.pk is None:
+            return cleaned
+        current = self._current_version(lock=True)
+        if current is None or current == opened:
+            return cleaned
+        self.data = self.data.copy()
+        self.data[self.add_prefix(self.VERSION_FIELD)] = str(current)
+        raise ValidationError(what_changed_since(self.instance, opened), code="stale")
+
+
+def what_changed_since(record, version):
+    """A person's account of the changes to `record` after `version`, from its history."""
+    name = record._meta.verbose_name
+    history = record.history.all()
+    then = history.filter(version__lte=version).order_by("-version", "-history_date", "-history_id").first()
+    since = list(history.filter(version__gt=version).order_by("history_date", "history_id"))
+    now = history.order_by("-history_date", "-history_id").first()
+    who = []
+    for row in since:
+        author = str(row.history_user) if row.history_user_id else (row.history_change_reason or "a script")
+        if author not in who:
+            who.append(author)
+    when = f" at {since[-1].history_date:%Y-%m-%d %H:%M} UTC" if since else ""
+    by = f" by {', '.join(who)}{when}" if who else ""
+    changes = []
+    if then is not None and now is not None and now.history_id != then.history_id:
+        for change in now.diff_against(then, excluded_fields=["version"], foreign_keys_are_objs=True).changes:
+            label = record._meta.get_field(change.field).verbose_name
+            changes.append(f"{label} (“{_short(change.old)}” → “{_short(change.new)}”)")
+    what = ", ".join(changes) if changes else "its citations, other names or other parts"
+    return (
+        f"Not saved: this {name} was changed{by} since you opened this page: {what}. Your values are still "
+        "in the form below. To replace that change with them, save again; to start from the current values, "
+        "reload the page."
+    )
+
+
+def _short(value):
+    text = "" if value is None else str(value)
+    return text if len(text) <= 60 else f"{text[:59]}…"

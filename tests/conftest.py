@@ -2,7 +2,18 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from kb.models import Citation, Jurisdiction, Official, Organization, OtherName, Position, Program, ProgramFact, Source
+from kb.models import (
+    Citation,
+    Jurisdiction,
+    LoadedRecord,
+    Official,
+    Organization,
+    OtherName,
+    Position,
+    Program,
+    ProgramFact,
+    Source,
+)
 
 # Children before parents, so PROTECT never stands in the way of emptying.
 KB_MODELS_LEAVES_FIRST = [
@@ -40,6 +51,8 @@ def empty_database(db):
     Jurisdiction.objects.update(parent=None)
     for model in KB_MODELS_LEAVES_FIRST:
         model.objects.all()._raw_delete(model.objects.db)
+    # And what load_kb remembers loading, or its next load would take every record for deleted.
+    LoadedRecord.objects.all()._raw_delete(LoadedRecord.objects.db)
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from kb.models.positions import (
     Voice,
 )
 from kb.models.programs import Program, ProgramFact, ProgramFactKind, ValueQualifier
+from kb.models.provenance import LoadedRecord
 from kb.models.sources import Derivation, Source, SourceKind, SourcePart, SourcePartKind
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "Jurisdiction",
     "JurisdictionKind",
     "KnowledgeBaseHistory",
+    "LoadedRecord",
     "Official",
     "Organization",
     "OrganizationKind",
