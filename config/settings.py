@@ -253,9 +253,10 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": env_rate("DJANGO_THROTTLE_ANON"),
     "user": env_rate("DJANGO_THROTTLE_USER"),
 }
+# api.throttling: DRF's, with the IETF RateLimit fields on a 429.
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    "rest_framework.throttling.AnonRateThrottle",
-    "rest_framework.throttling.UserRateThrottle",
+    "api.throttling.AnonRateThrottle",
+    "api.throttling.UserRateThrottle",
 ]
 # Proxies in front that append the client's address to X-Forwarded-For. 0 trusts only the
 # connecting address, so a client cannot dodge its limit by sending the header itself.
@@ -269,4 +270,4 @@ CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else _cors_origins
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["Retry-After"]
+CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"]
