@@ -116,6 +116,7 @@ class KnowledgeBaseReads:
             query_errors = self._normalize_query(request)
         super().initial(request, *args, **kwargs)
         if request.method in ("GET", "HEAD"):
+            self._forget_format(request)
             self._validate_query(request, query_errors)
 
     def _normalize_query(self, request):
@@ -124,6 +125,16 @@ class KnowledgeBaseReads:
         query, errors = params.normalize(request.query_params, MULTI_VALUED_PARAMETERS | listed, joined)
         request._request.GET = query
         return errors
+
+    @staticmethod
+    def _forget_format(request):
+        """`format` has chosen the renderer; the records' URLs should not carry it (DRF's reverse()
+        copies it from the query into every URL it builds)."""
+        if "format" in request.query_params:
+            query = request.query_params.copy()
+            del query["format"]
+            query._mutable = False
+            request._request.GET = query
 
     def _is_list(self):
         return self.action in ("list", "timeline")

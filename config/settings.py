@@ -109,6 +109,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Where the downloads of the whole knowledge base (api.export) are kept, one folder per version.
+KB_EXPORT_DIR = Path(os.environ.get("DJANGO_EXPORT_DIR") or BASE_DIR / "exports")
+
 # bench/run.py only: the floor views at /bench/floor/ and a query count on every answer. Never in production.
 KB_BENCH_FLOOR = env_bool("KB_BENCH_FLOOR", False)
 if KB_BENCH_FLOOR:
