@@ -161,6 +161,7 @@ def _release_session_locks():
 class Busy(exceptions.APIException):
     status_code = 503
     default_code = "busy"
+    retry_after = BUSY_RETRY_SECONDS
     default_detail = f"Changes are being written (a load, perhaps): try again in {BUSY_RETRY_SECONDS} seconds."
 
 

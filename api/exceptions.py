@@ -44,6 +44,7 @@ ERROR_CODES = {
     "server_error": "Something went wrong on our side; it has been logged.",
     "error": "Any other failure.",
 }
+ERROR_CODE_CHOICES = list(ERROR_CODES.items())
 
 
 def _flatten(detail):
@@ -116,6 +117,8 @@ def exception_handler(exc, context):
     headers = _headers(response)
     if isinstance(exc, exceptions.Throttled):
         headers.update(rate_limit_headers(context["request"], exc))
+    if getattr(exc, "retry_after", None):
+        headers["Retry-After"] = str(exc.retry_after)
     return error_response(response.status_code, code, detail, headers=headers)
 
 

@@ -32,7 +32,8 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Count, Max, Sum
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -390,6 +391,7 @@ class ExportView(APIView):
     http_method_names = ["get", "head", "options"]
 
     @extend_schema(
+        operation_id="export_list",
         summary="Downloads of the whole knowledge base",
         description=(
             "A Frictionless Data Package (zipped CSV tables with their schema) and one JSON document, each with "
@@ -423,10 +425,20 @@ class ExportDownloadView(APIView):
     http_method_names = ["get", "head", "options"]
 
     @extend_schema(
+        operation_id="export_download",
         summary="Download the whole knowledge base",
         description="`datapackage.zip` or `kb.json`. Its ETag is the knowledge-base version: send it back "
         "(If-None-Match) for a 304 while nothing has changed.",
-        responses={(200, "application/zip"): bytes, (200, "application/json"): bytes},
+        parameters=[
+            OpenApiParameter(
+                "file_name",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=[download["file"] for download in DOWNLOADS.values()],
+                description="Which download: `datapackage.zip` or `kb.json`.",
+            )
+        ],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, (200, "application/json"): OpenApiTypes.BINARY},
     )
     def get(self, request, file_name):
         name = next(name for name, download in DOWNLOADS.items() if download["file"] == file_name)

@@ -11,7 +11,7 @@ from rest_framework.settings import api_settings
 
 from api import csv
 from api.examples import examples_for  # noqa: F401  (the views take examples from here)
-from api.exceptions import ERROR_CODES
+from api.exceptions import ERROR_CODE_CHOICES
 from api.params import MULTIPLE_HELP
 
 FORMAT_HELP = {
@@ -26,7 +26,7 @@ class ErrorSerializer(serializers.Serializer):
 
     status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
     code = serializers.ChoiceField(
-        choices=list(ERROR_CODES.items()),
+        choices=ERROR_CODE_CHOICES,
         help_text="A stable machine-readable code.",
     )
     detail = serializers.CharField(help_text="What went wrong, for a person.")

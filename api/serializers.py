@@ -207,10 +207,25 @@ class OrganizationSerializer(ModelValidatingSerializer):
     parent = reference_to("organization", "The organization this one belongs to.")
     other_names = OtherNameSerializer(many=True, read_only=True)
     citations = CitationSerializer(many=True, read_only=True)
+    timeline_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Organization
-        fields = ["slug", "url", "name", "other_names", "kind", "description", "jurisdiction", "parent", "citations"]
+        fields = [
+            "slug",
+            "url",
+            "name",
+            "other_names",
+            "kind",
+            "description",
+            "jurisdiction",
+            "parent",
+            "citations",
+            "timeline_url",
+        ]
+
+    def get_timeline_url(self, organization) -> str:
+        return _url("organization-timeline", organization.slug, self.context)
 
 
 class OfficialSerializer(ModelValidatingSerializer):

@@ -31,7 +31,7 @@ urlpatterns = [
     path("changes/", changes.ChangesView.as_view(), name="changes"),
     path("export/", export.ExportView.as_view(), name="export-list"),
     re_path(
-        r"^export/(?P<file_name>datapackage\.zip|kb\.json)$",
+        r"^export/(?P<file_name>(?:datapackage\.zip|kb\.json))$",
         export.ExportDownloadView.as_view(),
         name="export-download",
     ),

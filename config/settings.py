@@ -243,6 +243,7 @@ SPECTACULAR_SETTINGS = {
         "OrganizationKind": "kb.models.OrganizationKind",
         "ProgramFactKind": "kb.models.ProgramFactKind",
         "ValueQualifier": "kb.models.ValueQualifier",
+        "ErrorCode": "api.exceptions.ERROR_CODE_CHOICES",
     },
     "ENUM_GENERATE_CHOICE_DESCRIPTION": True,
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "displayOperationId": False},
