@@ -331,8 +331,9 @@ def built(name, request):
 
     One consistent read: on PostgreSQL a repeatable-read transaction, on SQLite one read
     transaction, so the export is the knowledge base as of the version it names."""
+    outermost = not connection.in_atomic_block  # inside a caller's transaction, its snapshot is the one
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         version = knowledge_base_version()
