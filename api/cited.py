@@ -9,7 +9,6 @@ program's facts, the admin).
 
 import django_filters as filters
 from django.db.models import Prefetch, Q
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers as drf_serializers
 from rest_framework.reverse import reverse
@@ -122,6 +121,14 @@ class FactSerializer(ProgramFactSerializer):
         fields = ["slug", "url", "program", *ProgramFactSerializer.Meta.fields[1:]]
 
 
+PROGRAM_HELP = "Only citations about this program (slug): of its positions, its facts, itself and its other names."
+JURISDICTION_HELP = (
+    "Only citations about this jurisdiction (slug): of the positions it or its officials hold, of facts about it, "
+    "of its officials and organizations and their other names."
+)
+FACT_SOURCE_HELP = "Only facts with a citation from this source (slug)."
+
+
 class CitationFilterSet(BaseFilterSet):
     source = slug_filter(Source.objects.all(), "Only citations from this source (slug).")
     kind = filters.ChoiceFilter(
@@ -130,17 +137,8 @@ class CitationFilterSet(BaseFilterSet):
         help_text="Only citations backing this kind of fact: " + ", ".join(CITED_FIELDS) + ".",
         error_messages={"invalid_choice": f"'%(value)s' is not accepted; choose from: {', '.join(CITED_FIELDS)}."},
     )
-    program = slug_filter(
-        Program.objects.all(),
-        "Only citations about this program (slug): of its positions, its facts, itself and its other names.",
-        method="filter_program",
-    )
-    jurisdiction = slug_filter(
-        Jurisdiction.objects.all(),
-        "Only citations about this jurisdiction (slug): of the positions it or its officials hold, of facts about "
-        "it, of its officials and organizations and their other names.",
-        method="filter_jurisdiction",
-    )
+    program = slug_filter(Program.objects.all(), PROGRAM_HELP, method="filter_program")
+    jurisdiction = slug_filter(Jurisdiction.objects.all(), JURISDICTION_HELP, method="filter_jurisdiction")
     position = slug_filter(Position.objects.all(), "Only the citations of this position (slug).")
     ordering = ordering_filter((("id", "id"), ("start", "start")), "id")
 
@@ -148,11 +146,11 @@ class CitationFilterSet(BaseFilterSet):
         model = Citation
         fields = []
 
-    @extend_schema_field({"type": "string", "enum": list(CITED_FIELDS)})
+    @extend_schema_field({"type": "string", "enum": list(CITED_FIELDS), "description": CITED_KIND_HELP})
     def filter_kind(self, queryset, name, kind):
         return queryset.filter(**{f"{kind}__isnull": False})
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "description": PROGRAM_HELP})
     def filter_program(self, queryset, name, program):
         return queryset.filter(
             Q(position_id__in=Position.objects.filter(program=program).values("pk"))
@@ -161,7 +159,7 @@ class CitationFilterSet(BaseFilterSet):
             | Q(other_name__program=program)
         )
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "description": JURISDICTION_HELP})
     def filter_jurisdiction(self, queryset, name, jurisdiction):
         officials = Official.objects.filter(jurisdiction=jurisdiction).values("pk")
         organizations = Organization.objects.filter(jurisdiction=jurisdiction).values("pk")
@@ -180,16 +178,14 @@ class FactFilterSet(BaseFilterSet):
     program = slug_filter(Program.objects.all(), "Only facts about this program (slug).")
     jurisdiction = slug_filter(Jurisdiction.objects.all(), "Only facts about this jurisdiction's part (slug).")
     kind = choice_filter(ProgramFactKind, "Only facts of this kind.")
-    source = slug_filter(
-        Source.objects.all(), "Only facts with a citation from this source (slug).", method="filter_source"
-    )
+    source = slug_filter(Source.objects.all(), FACT_SOURCE_HELP, method="filter_source")
     ordering = ordering_filter((("slug", "slug"), ("date", "date")), "program, date (undated last), slug")
 
     class Meta:
         model = ProgramFact
         fields = []
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "description": FACT_SOURCE_HELP})
     def filter_source(self, queryset, name, source):
         return queryset.filter(pk__in=source.citations.filter(program_fact__isnull=False).values("program_fact_id"))
 

@@ -49,6 +49,13 @@ EXAMPLE_REQUESTS = {
         "/api/v1/sources/boston-herald-patrick-refuses-to-sign/",
         200,
     ),
+    ("citations", "list"): (
+        "Everything the Globe is cited for",
+        "/api/v1/citations/?source=boston-globe-patrick-wont-sign",
+        200,
+    ),
+    ("facts", "list"): ("Deportation figures", "/api/v1/facts/?kind=deportations", 200),
+    ("facts", "retrieve"): ("In 42 states", "/api/v1/facts/in-42-states/", 200),
     ("errors", "400"): (
         "A malformed date and an unknown stance",
         "/api/v1/positions/?date_after=2011-13-01&stance=likes",
