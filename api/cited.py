@@ -74,12 +74,35 @@ def cited_fact(citation, context):
     return {"kind": kind, "slug": fact.slug, "name": str(fact), "url": _url(CITED_VIEWS[kind], fact.slug, context)}
 
 
+class CitesField(CitedFactSerializer):
+    """The fact a citation backs, read from the citation itself."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, citation):
+        return cited_fact(citation, self.context)
+
+
+@extend_schema_field({"$ref": "#/components/schemas/Ref"})
+class SourceReferenceField(drf_serializers.Field):
+    """The citation's source as {slug, name, url}."""
+
+    csv_reference = True  # two CSV columns: source_slug, source_name (api.csv)
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, source):
+        return _reference("source-detail", source, self.context)
+
+
 class CitedCitationSerializer(drf_serializers.ModelSerializer):
     """A verbatim quote from a source (`source.text[start:end] == quote`) and the fact it backs."""
 
     url = drf_serializers.SerializerMethodField()
-    source = drf_serializers.SerializerMethodField()
-    cites = drf_serializers.SerializerMethodField()
+    source = SourceReferenceField(help_text="The source quoted.")
+    cites = CitesField(help_text="The fact the quote backs.")
 
     class Meta:
         model = Citation
@@ -88,14 +111,6 @@ class CitedCitationSerializer(drf_serializers.ModelSerializer):
 
     def get_url(self, citation) -> str:
         return _citation_url(citation.pk, self.context)
-
-    @extend_schema_field({"$ref": "#/components/schemas/Ref"})
-    def get_source(self, citation):
-        return _reference("source-detail", citation.source, self.context)
-
-    @extend_schema_field(CitedFactSerializer)
-    def get_cites(self, citation):
-        return cited_fact(citation, self.context)
 
 
 _ID_PLACEHOLDER = 987654321987

@@ -42,14 +42,16 @@ RECORDS = "records"
 
 @dataclass(frozen=True)
 class Column:
-    """One CSV column: its name, the JSON field it reads and how."""
+    """One CSV column: its name, where it reads in a record's JSON (a path of keys) and how."""
 
     name: str
-    field: str
+    path: tuple
     kind: str = "value"  # value | slug | name | count | joined
 
     def cell(self, record):
-        value = record.get(self.field) if isinstance(record, dict) else None
+        value = record
+        for key in self.path:
+            value = value.get(key) if isinstance(value, dict) else None
         if self.kind in ("slug", "name"):
             return value.get(self.kind) if isinstance(value, dict) else None
         if self.kind == "count":
@@ -60,12 +62,9 @@ class Column:
 
 
 def _is_reference(field):
-    """A related record written as {slug, name, url} (api.serializers.RefField and its kind)."""
-    return (
-        hasattr(field, "expanded_serializer")
-        or isinstance(field, serializers.RelatedField)
-        and hasattr(field, "view_name")
-    )
+    """A related record written as {slug, name, url}: api.serializers.RefField, or a field that says
+    it writes one (`csv_reference`)."""
+    return hasattr(field, "expanded_serializer") or getattr(field, "csv_reference", False)
 
 
 def _listed_serializer(field):
@@ -75,20 +74,23 @@ def _listed_serializer(field):
     return None
 
 
-def columns_of(serializer, prefix=""):
-    """The CSV columns of one record as `serializer` writes it."""
+def columns_of(serializer, prefix="", path=()):
+    """The CSV columns of one record as `serializer` writes it; a nested record's are prefixed."""
     columns = []
     for name, field in serializer.fields.items():
         if getattr(field, "write_only", False):
             continue
+        here = (*path, name)
         if _is_reference(field):
-            columns += [Column(f"{prefix}{name}_slug", name, "slug"), Column(f"{prefix}{name}_name", name, "name")]
+            columns += [Column(f"{prefix}{name}_slug", here, "slug"), Column(f"{prefix}{name}_name", here, "name")]
         elif _listed_serializer(field) is not None:
-            columns.append(Column(f"{prefix}{name}_count", name, "count"))
+            columns.append(Column(f"{prefix}{name}_count", here, "count"))
+        elif isinstance(field, serializers.Serializer):
+            columns += columns_of(field, f"{prefix}{name}_", here)
         elif isinstance(field, serializers.ListField):
-            columns.append(Column(f"{prefix}{name}", name, "joined"))
+            columns.append(Column(f"{prefix}{name}", here, "joined"))
         else:
-            columns.append(Column(f"{prefix}{name}", name))
+            columns.append(Column(f"{prefix}{name}", here))
     return columns
 
 
