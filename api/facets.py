@@ -7,7 +7,8 @@ by the value of one field or related record: each value's `slug` and `name` (a r
 slug and name; a choice's value and label; a year), and `null` for results without one.
 
 The cost is bounded as the list's `count` is (config/counting.py): each facet is one grouped
-query over at most `EXACT_COUNT_LIMIT` + 1 of the results. Up to that many results the counts
+query over at most `EXACT_COUNT_LIMIT` + 1 of the results (and one more for the names of related
+records that have no `name` field, such as sources, named as the API names them). Up to that many results the counts
 are exact (`"exact": true`); past it they are counted over that many results, so each is a
 lower bound (`"exact": false`) and the answer's cost does not grow with the table.
 
@@ -52,16 +53,23 @@ class Facet:
         related, field = self.target(model)
         if related is None:
             return [self.path]
-        label = "name" if _has_field(related, "name") else "title"
-        return [f"{self.path}__slug", f"{self.path}__{label}"]
+        if _has_field(related, "name"):
+            return [f"{self.path}__slug", f"{self.path}__name"]
+        return [f"{self.path}__slug"]  # named as the record names itself (str()): read after
 
     def values(self, model, rows, key_names):
         related, field = self.target(model)
         choices = dict(field.choices or ()) if related is None else {}
+        rows = list(rows)
+        names = {}
+        if related is not None and len(key_names) == 1:
+            slugs = [row[key_names[0]] for row in rows if row[key_names[0]] is not None]
+            names = {record.slug: str(record) for record in related._default_manager.filter(slug__in=slugs)}
         values = []
         for row in rows:
             if related is not None:
-                slug, name = row[key_names[0]], row[key_names[1]]
+                slug = row[key_names[0]]
+                name = row[key_names[1]] if len(key_names) > 1 else names.get(slug)
             else:
                 raw = row[key_names[0]]
                 slug = None if raw in (None, "") else str(raw)
