@@ -439,7 +439,7 @@ class ExportDownloadView(APIView):
                 description="Which download: `datapackage.zip` or `kb.json`.",
             )
         ],
-        responses={(200, "application/zip"): OpenApiTypes.BINARY, (200, "application/json"): OpenApiTypes.BINARY},
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, (200, "application/json"): OpenApiTypes.OBJECT},
     )
     def get(self, request, file_name):
         name = next(name for name, download in DOWNLOADS.items() if download["file"] == file_name)

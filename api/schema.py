@@ -17,7 +17,6 @@ from api.params import MULTIPLE_HELP
 FORMAT_HELP = {
     "json": "JSON (the default)",
     "csv": "CSV: on a list, every matching record (not a page), streamed; on a record, one row",
-    "api": "the browsable HTML page",
 }
 
 
@@ -62,7 +61,7 @@ def _error_codes(method, is_detail):
     elif method in ("PUT", "PATCH"):
         codes = ["400", "401", "403", "404", "409", "413", "415"]
     elif method == "DELETE":
-        codes = ["401", "403", "404", "409"]
+        codes = ["400", "401", "403", "404", "409"]
     else:
         codes = []
     return codes + ANY_OPERATION_ERRORS
@@ -174,10 +173,10 @@ class KnowledgeBaseAutoSchema(AutoSchema):
                 name=api_settings.URL_FORMAT_OVERRIDE,
                 schema=build_basic_type(OpenApiTypes.STR),
                 location=OpenApiParameter.QUERY,
-                enum=[*formats, "api"],
+                enum=formats,
                 description="The answer's format, whatever `Accept` says: "
-                + "; ".join(f"`{name}` {FORMAT_HELP.get(name, name)}" for name in [*formats, "api"])
-                + ". `Accept: text/csv` asks for CSV too.",
+                + "; ".join(f"`{name}` {FORMAT_HELP.get(name, name)}" for name in formats)
+                + ". `Accept: text/csv` asks for CSV too (and `format=api`, in a browser, for the browsable page).",
             )
         ]
         if csv.MEDIA_TYPE in self.map_renderers("media_type") and getattr(self.view, "action", None) in (

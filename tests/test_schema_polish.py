@@ -193,7 +193,7 @@ def test_format_is_documented_on_every_list_and_record(schema):
         if method != "get" or not path.startswith(API) or "export" in path or "changes" in path or path == API:
             continue
         [parameter] = [p for p in operation["parameters"] if p["name"] == "format"]
-        assert set(parameter["schema"]["enum"]) == {"json", "csv", "api"}, path
+        assert set(parameter["schema"]["enum"]) == {"json", "csv"}, path
         assert "CSV" in parameter["description"]
 
 
