@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiExample
 EXAMPLES_FILE = Path(__file__).resolve().parent / "examples.json"
 EXAMPLE_HOST = "127.0.0.1:8000"
 
-# (resource, action): (summary, path asked, status). A list example shows the first result.
+# (resource, action): (summary, path asked, status). A list example is its page, with the first result.
 EXAMPLE_REQUESTS = {
     ("positions", "list"): (
         "Who had refused by 6 June 2011",
@@ -36,6 +36,11 @@ EXAMPLE_REQUESTS = {
     ),
     ("organizations", "list"): ("Advocacy groups", "/api/v1/organizations/?kind=advocacy_group", 200),
     ("organizations", "retrieve"): ("Centro Presente", "/api/v1/organizations/centro-presente/", 200),
+    ("organizations", "timeline"): (
+        "Centro Presente over time",
+        "/api/v1/organizations/centro-presente/timeline/",
+        200,
+    ),
     ("programs", "list"): ("Programs", "/api/v1/programs/", 200),
     ("programs", "retrieve"): ("Secure Communities with its facts", "/api/v1/programs/secure-communities/", 200),
     ("sources", "list"): ("Sources published on 6 June 2011", "/api/v1/sources/?published_after=2011-06-06", 200),
@@ -44,6 +49,13 @@ EXAMPLE_REQUESTS = {
         "/api/v1/sources/boston-herald-patrick-refuses-to-sign/",
         200,
     ),
+    ("citations", "list"): (
+        "Everything the Globe is cited for",
+        "/api/v1/citations/?source=boston-globe-patrick-wont-sign",
+        200,
+    ),
+    ("facts", "list"): ("Deportation figures", "/api/v1/facts/?kind=deportations", 200),
+    ("facts", "retrieve"): ("In 42 states", "/api/v1/facts/in-42-states/", 200),
     ("errors", "400"): (
         "A malformed date and an unknown stance",
         "/api/v1/positions/?date_after=2011-13-01&stance=likes",

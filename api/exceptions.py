@@ -5,6 +5,7 @@ exactly what to fix. Database refusals (a constraint, a protected delete) are cl
 """
 
 import logging
+import math
 import sys
 
 from django.conf import settings
@@ -24,6 +25,30 @@ from kb import conflicts
 
 NON_FIELD = "non_field_errors"
 logger = logging.getLogger(__name__)
+
+# Every `code` an error body can carry, with what it means: the schema's ErrorCode enum.
+ERROR_CODES = {
+    "invalid": "A query parameter or field is malformed or unknown; `errors` names each one.",
+    "parse_error": "The request body is not valid JSON.",
+    "bad_request": "The request could not be understood (e.g. a malformed header).",
+    "authentication_failed": "The credentials sent are wrong (an unknown or malformed token).",
+    "not_authenticated": "Writing needs a token or a session.",
+    "permission_denied": "Authenticated, but without the permission this needs (or a missing CSRF token).",
+    "not_found": "No record has this slug, or nothing is at this path.",
+    "method_not_allowed": "The resource does not take this method.",
+    "not_acceptable": "None of the formats in `Accept` is offered (JSON, CSV on lists and records).",
+    "unsupported_media_type": "The request body's content type is not application/json.",
+    "too_large": "The request body is larger than the server accepts.",
+    "protected": "Refused while other records refer to this one.",
+    "conflict": "The change breaks a rule of the knowledge base.",
+    "precondition_failed": "The record changed since the version sent in If-Match; nothing was written.",
+    "throttled": "Too many requests: wait the seconds `Retry-After` says.",
+    "busy": "The change feed is waiting for writes in progress to finish: retry after `Retry-After` seconds.",
+    "database_unavailable": "The database is not answering: retry after `Retry-After` seconds.",
+    "server_error": "Something went wrong on our side; it has been logged.",
+    "error": "Any other failure.",
+}
+ERROR_CODE_CHOICES = list(ERROR_CODES.items())
 
 
 def _flatten(detail):
@@ -146,11 +171,33 @@ def exception_handler(exc, context):
         )
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
-    return error_response(response.status_code, code, detail, headers=_headers(response))
+    code = code if code in ERROR_CODES else "error"
+    headers = _headers(response)
+    if isinstance(exc, exceptions.Throttled):
+        headers.update(rate_limit_headers(context["request"], exc))
+    if getattr(exc, "retry_after", None):
+        headers["Retry-After"] = str(exc.retry_after)
+    return error_response(response.status_code, code, detail, headers=headers)
 
 
 def _headers(response):
     return {name: value for name, value in response.items() if name in ("WWW-Authenticate", "Retry-After", "Allow")}
+
+
+def rate_limit_headers(request, throttled):
+    """The IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers) of the rate that ran out:
+    its limit, what remains of it (0) and the seconds until a request is allowed again."""
+    exceeded = getattr(request, "exceeded_rates", None)  # api.throttling notes them
+    if not exceeded:
+        return {}
+    limit, window = min(exceeded, key=lambda rate: rate[0])
+    reset = max(1, math.ceil(throttled.wait or 0))
+    return {
+        "RateLimit-Limit": str(limit),
+        "RateLimit-Remaining": "0",
+        "RateLimit-Reset": str(reset),
+        "RateLimit-Policy": f"{limit};w={window}",
+    }
 
 
 def _plain_error(status_code, code, detail):

@@ -1,6 +1,9 @@
 """One FilterSet per resource. Every filter carries the help text the OpenAPI schema shows."""
 
+import datetime
+
 import django_filters as filters
+from django import forms
 from drf_spectacular.utils import extend_schema_field
 
 from kb.models import (
@@ -81,7 +84,49 @@ def search_filter(fields):
     return filters.CharFilter(method="filter_search", max_length=500, help_text=SEARCH_HELP.format(fields=fields))
 
 
-class SearchFilterSet(filters.FilterSet):
+UPDATED_SINCE_HELP = (
+    "Only records created or changed at or after this moment (ISO 8601, e.g. 2011-06-06T12:00:00Z; a date "
+    "alone is midnight UTC), counting changes to what they contain (their citations, other names and facts). "
+    "Deleted records are in /api/v1/changes/."
+)
+
+
+class MomentField(forms.Field):
+    """A moment in ISO 8601: with a UTC offset or `Z`, or without (UTC); a date alone is its midnight."""
+
+    default_error_messages = {
+        "invalid": "Enter a moment written ISO 8601, e.g. 2011-06-06T12:00:00Z or 2011-06-06.",
+    }
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            moment = datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        return moment
+
+
+class MomentFilter(filters.Filter):
+    field_class = MomentField
+
+
+class BaseFilterSet(filters.FilterSet):
+    """What every list takes: `updated_since`, read from the history of changes (api.changes)."""
+
+    updated_since = MomentFilter(method="filter_updated_since", help_text=UPDATED_SINCE_HELP)
+
+    @extend_schema_field({"type": "string", "format": "date-time", "description": UPDATED_SINCE_HELP})
+    def filter_updated_since(self, queryset, name, moment):
+        from api.changes import changed_since
+
+        return changed_since(queryset, moment)
+
+
+class SearchFilterSet(BaseFilterSet):
     def filter_search(self, queryset, name, value):
         return search(queryset, value)
 

@@ -31,6 +31,34 @@ WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 # Links past this offset switch to cursors: offsets cost a scan of every row they skip.
 CURSOR_FROM_OFFSET = 1000
 
+FACETS_SCHEMA = {
+    "type": "object",
+    "description": (
+        "Only with `facet=`: for each facet asked, how many results have each value (most frequent first). "
+        f"`exact` is true up to {EXACT_COUNT_LIMIT:,} results; past that, {EXACT_COUNT_LIMIT + 1:,} of them "
+        "are counted, so each count is a lower bound."
+    ),
+    "additionalProperties": {
+        "type": "object",
+        "properties": {
+            "exact": {"type": "boolean", "description": "Whether every result was counted."},
+            "values": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "slug": {"type": "string", "nullable": True, "description": "The value; null for none."},
+                        "name": {"type": "string", "nullable": True, "description": "The value's name or label."},
+                        "count": {"type": "integer", "description": "How many results have it."},
+                    },
+                    "required": ["slug", "name", "count"],
+                },
+            },
+        },
+        "required": ["exact", "values"],
+    },
+}
+
 COUNT_DESCRIPTION = (
     f"How many results match: exact up to {EXACT_COUNT_LIMIT:,}; above that, on PostgreSQL, the database's "
     f"estimate (at least {EXACT_COUNT_LIMIT + 1:,}), so that counting never reads a whole table. "
@@ -256,7 +284,11 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
                 parameter["schema"].update({"minimum": 1, "maximum": self.max_limit, "default": self.default_limit})
             elif parameter["name"] == self.offset_query_param:
                 parameter["description"] = "Index of the first result to return (0-based). Not with `cursor`."
-                parameter["schema"].update({"minimum": 0, "default": 0})
+                # No `default`: a generated client would send offset=0 with every cursor, which is a 400.
+                parameter["description"] = (
+                    "Index of the first result to return (0-based; 0 when left out). Not with `cursor`."
+                )
+                parameter["schema"].update({"minimum": 0})
         parameters.append(
             {
                 "name": self.cursor_query_param,
@@ -278,5 +310,8 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         properties["count"]["description"] = COUNT_DESCRIPTION
         properties["next"]["description"] = "The next page, or null on the last one."
         properties["previous"]["description"] = "The previous page, or null on the first one."
-        properties["next"]["example"] = "http://api.example.org/accounts/?limit=100&offset=400"
+        for field in properties.values():
+            # DRF's placeholders (123, api.example.org/accounts): each list's real examples show real pages.
+            field.pop("example", None)
+        properties["facets"] = FACETS_SCHEMA
         return response

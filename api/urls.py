@@ -1,12 +1,20 @@
+from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from api import views
+from api import changes, cited, export, views
+
+# Endpoints that are not resources of records, listed at the API's root beside them.
+ROOT_EXTRAS = {"changes": "changes", "export": "export-list"}
 
 
 class KnowledgeBaseRouter(DefaultRouter):
-    """DRF's browsable API root, listing every resource."""
+    """DRF's browsable API root, listing every resource, the change feed and the downloads."""
 
     include_format_suffixes = False
+
+    def get_api_root_view(self, api_urls=None):
+        root = {prefix: self.routes[0].name.format(basename=basename) for prefix, _, basename in self.registry}
+        return self.APIRootView.as_view(api_root_dict={**root, **ROOT_EXTRAS})
 
 
 router = KnowledgeBaseRouter()
@@ -16,5 +24,16 @@ router.register("organizations", views.OrganizationViewSet, basename="organizati
 router.register("officials", views.OfficialViewSet, basename="official")
 router.register("positions", views.PositionViewSet, basename="position")
 router.register("sources", views.SourceViewSet, basename="source")
+router.register("citations", cited.CitationViewSet, basename="citation")
+router.register("facts", cited.FactViewSet, basename="fact")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("changes/", changes.ChangesView.as_view(), name="changes"),
+    path("export/", export.ExportView.as_view(), name="export-list"),
+    re_path(
+        r"^export/(?P<file_name>(?:datapackage\.zip|kb\.json))$",
+        export.ExportDownloadView.as_view(),
+        name="export-download",
+    ),
+    *router.urls,
+]

@@ -32,11 +32,12 @@ class Urls:
         self.request = request
         self._parts = {}
 
-    def __call__(self, view_name, slug):
+    def __call__(self, view_name, slug, kwarg="slug"):
         parts = self._parts.get(view_name)
         if parts is None:
-            url = reverse(view_name, kwargs={"slug": _SLUG}, request=self.request)
-            parts = self._parts[view_name] = url.split(_SLUG, 1)
+            placeholder = _SLUG if kwarg == "slug" else "987654321987"
+            url = reverse(view_name, kwargs={kwarg: placeholder}, request=self.request)
+            parts = self._parts[view_name] = url.split(placeholder, 1)
         return f"{parts[0]}{slug}{parts[1]}"
 
 
@@ -267,6 +268,8 @@ _SCHEMAS = {}
 
 class RefSchemaField(serializers.Field):
     """Documents a reference: {slug, name, url}, or the whole record with ?expand= (api.schema)."""
+
+    csv_reference = True  # two CSV columns: <name>_slug and <name>_name (api.csv)
 
     def __init__(self, ref, **kwargs):
         self.ref = ref
@@ -585,4 +588,101 @@ WRITERS["position"] = Writer(
         "event__note": "event__note",
     },
     annotations=("in_force",),
+)
+
+
+# The kind of fact a citation backs -> how `cites` names it: (view, slug column, name column).
+CITED_AS = {
+    "position": ("position-detail", "position__slug", "position__summary"),
+    "program_fact": ("fact-detail", "program_fact__slug", "program_fact__statement"),
+    "official": ("official-detail", "official__slug", "official__name"),
+    "organization": ("organization-detail", "organization__slug", "organization__name"),
+    "program": ("program-detail", "program__slug", "program__name"),
+    "reason": ("position-detail", "reason__position__slug", "reason__summary"),
+}
+
+
+def _cited_columns():
+    """What `cites` reads: each kind's key, and the names and slugs it writes."""
+    lookups = [f"{kind}_id" for kind in kb.CITED_FIELDS]
+    lookups += [lookup for _, slug, name in CITED_AS.values() for lookup in (slug, name)]
+    lookups += [
+        "other_name__name",
+        *(f"other_name__{owner}__slug" for owner in ("official", "organization", "program")),
+    ]
+    lookups += [
+        "voice__official__name",
+        "voice__organization__name",
+        "voice__position__slug",
+        "voice__program_fact__slug",
+    ]
+    return {lookup: lookup for lookup in lookups}
+
+
+OWNER_VIEWS = {"position": "position-detail", "program_fact": "fact-detail"}
+
+
+def _cites(row, context):
+    kind = next(kind for kind in kb.CITED_FIELDS if row[f"{kind}_id"] is not None)
+    if kind in CITED_AS:
+        view_name, slug, name = CITED_AS[kind]
+        return {"kind": kind, "slug": row[slug], "name": row[name], "url": context.urls(view_name, row[slug])}
+    if kind == "other_name":
+        owner = next(owner for owner in ("official", "organization", "program") if row[f"other_name__{owner}__slug"])
+        slug = row[f"other_name__{owner}__slug"]
+        return {
+            "kind": kind,
+            "slug": slug,
+            "name": row["other_name__name"],
+            "url": context.urls(f"{owner}-detail", slug),
+        }
+    owner = next(owner for owner in ("position", "program_fact") if row[f"voice__{owner}__slug"])
+    slug = row[f"voice__{owner}__slug"]
+    speaker = row["voice__official__name"] or row["voice__organization__name"]
+    return {"kind": kind, "slug": slug, "name": speaker, "url": context.urls(OWNER_VIEWS[owner], slug)}
+
+
+class CitedFactSerializer(serializers.Serializer):
+    """The fact a citation backs: for an other name, the record it names; for a voice or a reason,
+    the position or fact it belongs to."""
+
+    kind = serializers.ChoiceField(choices=[(kind, kind) for kind in kb.CITED_FIELDS])
+    slug = serializers.CharField(
+        help_text="The slug of the fact, or of the record the other name, voice or reason belongs to."
+    )
+    name = serializers.CharField(
+        help_text="A position's summary, a fact's statement, the other name, the voice, the reason, or the record's name."
+    )
+    url = serializers.URLField(help_text="The fact (or the record it belongs to) in the API.")
+
+
+WRITERS["cited_citation"] = Writer(
+    kb.Citation,
+    [
+        Computed("id", lambda row, context: row["pk"], serializers.IntegerField(help_text="The citation's id.")),
+        Computed(
+            "url",
+            lambda row, context: context.urls("citation-detail", row["pk"], kwarg="id"),
+            serializers.URLField(help_text="This citation in the API."),
+        ),
+        Ref("source", "source", name_field="title", help_text="The source quoted.", expandable=False),
+        "quote",
+        "start",
+        "end",
+        Computed("cites", _cites, CitedFactSerializer(help_text="The fact the quote backs.")),
+    ],
+    order=("pk",),
+    extra_columns=_cited_columns(),
+    component="CitedCitation",
+)
+WRITERS["program_fact"] = Writer(
+    kb.ProgramFact,
+    [
+        "slug",
+        _self_url("fact-detail"),
+        Ref("program", "program", help_text="The program the fact is about."),
+        *WRITERS["fact"].items[1:],
+    ],
+    view_name="fact-detail",
+    component="Fact",
 )

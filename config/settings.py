@@ -109,6 +109,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Where the downloads of the whole knowledge base (api.export) are kept, one folder per version.
+KB_EXPORT_DIR = Path(os.environ.get("DJANGO_EXPORT_DIR") or BASE_DIR / "exports")
+
 # bench/run.py only: the floor views at /bench/floor/ and a query count on every answer. Never in production.
 KB_BENCH_FLOOR = env_bool("KB_BENCH_FLOOR", False)
 if KB_BENCH_FLOOR:
@@ -240,6 +243,7 @@ SPECTACULAR_SETTINGS = {
         "OrganizationKind": "kb.models.OrganizationKind",
         "ProgramFactKind": "kb.models.ProgramFactKind",
         "ValueQualifier": "kb.models.ValueQualifier",
+        "ErrorCode": "api.exceptions.ERROR_CODE_CHOICES",
     },
     "ENUM_GENERATE_CHOICE_DESCRIPTION": True,
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "displayOperationId": False},
@@ -253,9 +257,10 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": env_rate("DJANGO_THROTTLE_ANON"),
     "user": env_rate("DJANGO_THROTTLE_USER"),
 }
+# api.throttling: DRF's, with the IETF RateLimit fields on a 429.
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    "rest_framework.throttling.AnonRateThrottle",
-    "rest_framework.throttling.UserRateThrottle",
+    "api.throttling.AnonRateThrottle",
+    "api.throttling.UserRateThrottle",
 ]
 # Proxies in front that append the client's address to X-Forwarded-For. 0 trusts only the
 # connecting address, so a client cannot dodge its limit by sending the header itself.
@@ -269,4 +274,4 @@ CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else _cors_origins
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["Retry-After"]
+CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"]

@@ -42,6 +42,7 @@ LIST_FIELDS = {
         "jurisdiction",
         "parent",
         "citations",
+        "timeline_url",
     },
     "officials": {
         "slug",

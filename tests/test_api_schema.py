@@ -145,16 +145,19 @@ def _accepted_by_the_api(client, path):
         f"{API}sources/",
         f"{API}jurisdictions/{{slug}}/timeline/",
         f"{API}officials/{{slug}}/timeline/",
+        f"{API}organizations/{{slug}}/timeline/",
     ],
 )
 def test_documented_query_parameters_are_the_accepted_ones(knowledge_base, schema, client, path):
     documented = {
         parameter["name"] for parameter in schema["paths"][path]["get"]["parameters"] if parameter["in"] == "query"
     }
-    url = path.replace("{slug}", "massachusetts" if "jurisdictions" in path else "deval-patrick")
-    # `format` picks a renderer (?format=json), not records, so it goes undocumented; sources accept
-    # `expand` only to refuse any value, as they have nothing to expand.
-    undocumented = {"format"} | ({"expand"} if path == f"{API}sources/" else set())
+    slug = {"jurisdictions": "massachusetts", "organizations": "centro-presente"}.get(
+        path.split("/")[3], "deval-patrick"
+    )
+    url = path.replace("{slug}", slug)
+    # Sources accept `expand` only to refuse any value, as they have nothing to expand.
+    undocumented = {"expand"} if path == f"{API}sources/" else set()
 
     assert documented == _accepted_by_the_api(client, url) - undocumented
 
@@ -250,7 +253,18 @@ def test_the_api_root_is_json_otherwise(client):
     assert response["Content-Type"] == "application/json"
     assert response.json() == {
         resource: f"http://testserver{API}{resource}/"
-        for resource in ("programs", "jurisdictions", "organizations", "officials", "positions", "sources")
+        for resource in (
+            "programs",
+            "jurisdictions",
+            "organizations",
+            "officials",
+            "positions",
+            "sources",
+            "citations",
+            "facts",
+            "changes",
+            "export",
+        )
     }
 
 

@@ -39,7 +39,7 @@ class Jurisdiction(SlugNaturalKey, Searchable):
     )
 
     objects = SlugManager()
-    history = KnowledgeBaseHistory()
+    history = KnowledgeBaseHistory(excluded_fields=["search_text", "path"])
 
     class Meta:
         ordering = ["slug"]

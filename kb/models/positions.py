@@ -129,11 +129,11 @@ class PositionQuerySet(SlugQuerySet):
         voices = voices.filter(official=official) if official is not None else voices.filter(organization=organization)
         return self.filter(pk__in=voices.values("position_id"))
 
-    def held_or_voiced_by(self, official):
-        """An official's timeline: what the official held and what the official voiced."""
-        return self.filter(
-            Q(official=official) | Q(pk__in=Voice.objects.filter(official=official).values("position_id"))
-        )
+    def held_or_voiced_by(self, official=None, organization=None):
+        """A timeline: what the official (or organization) held, and what it voiced."""
+        speaker = {"official": official} if official is not None else {"organization": organization}
+        voiced = Voice.objects.filter(position__isnull=False, **speaker).values("position_id")
+        return self.filter(Q(**speaker) | Q(pk__in=voiced))
 
     def disputed(self, disputed=True):
         """Positions whose event has another version (True), or none (False)."""

@@ -15,7 +15,8 @@ def record_examples():
         if response.status_code != status:
             raise CommandError(f"{path} answered {response.status_code}, not {status}: is the knowledge base loaded?")
         body = response.json()
-        value = body["results"][0] if status == 200 and "results" in body else body
+        # A list's example is its real page, shortened to the first result.
+        value = {**body, "results": body["results"][:1]} if status == 200 and "results" in body else body
         recorded[f"{resource}:{action}"] = {"summary": summary, "path": path, "value": value}
     return recorded
 
