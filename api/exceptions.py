@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from api.versioning import PreconditionFailed
+from config.errors import database_unavailable_response, error_body, json_error
 from kb import conflicts
 
 NON_FIELD = "non_field_errors"
@@ -72,8 +73,7 @@ def _flatten(detail):
 
 
 def error_response(status_code, code, detail, errors=None, headers=None, **extra):
-    body = {"status": status_code, "code": code, "detail": detail, "errors": errors or {}, **extra}
-    return Response(body, status=status_code, headers=headers)
+    return Response(error_body(status_code, code, detail, errors, **extra), status=status_code, headers=headers)
 
 
 def _protected_detail(error):
@@ -201,9 +201,7 @@ def rate_limit_headers(request, throttled):
 
 
 def _plain_error(status_code, code, detail):
-    from django.http import JsonResponse
-
-    return JsonResponse({"status": status_code, "code": code, "detail": detail, "errors": {}}, status=status_code)
+    return json_error(status_code, code, detail)
 
 
 # Exempt from CSRF: it changes nothing, and a write to an unknown path with a session cookie
@@ -217,8 +215,6 @@ def server_error(request):
     # Django calls this while handling the exception, which a middleware may have raised outside
     # any view (a session saved on the way out): a database outage is still a 503 there.
     if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
-        from config.middleware import database_unavailable_response
-
         return database_unavailable_response()
     return _plain_error(500, "server_error", "Something went wrong on our side; it has been logged.")
 

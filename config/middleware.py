@@ -9,25 +9,10 @@ a bug of ours: the client gets 503 with `Retry-After`, and the next request conn
 import logging
 
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
+
+from config.errors import database_unavailable_response
 
 logger = logging.getLogger(__name__)
-
-RETRY_AFTER_SECONDS = 5
-
-
-def database_unavailable_response():
-    response = JsonResponse(
-        {
-            "status": 503,
-            "code": "database_unavailable",
-            "detail": f"The database is not answering. Try again in {RETRY_AFTER_SECONDS} seconds.",
-            "errors": {},
-        },
-        status=503,
-    )
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
 
 
 class DatabaseUnavailableMiddleware:
