@@ -121,7 +121,10 @@ def test_static_files_are_served_by_whitenoise_from_a_manifest_in_production():
     values = settings_under(PRODUCTION_ENVIRONMENT, "MIDDLEWARE", "STORAGES")
     middleware = values["MIDDLEWARE"]
     # Right after SecurityMiddleware, as whitenoise asks, so static files skip the rest.
-    assert middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") == 1
+    assert (
+        middleware.index("whitenoise.middleware.WhiteNoiseMiddleware")
+        == middleware.index("django.middleware.security.SecurityMiddleware") + 1
+    )
     assert values["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 

@@ -21,6 +21,7 @@ from kb.models.dates import PRECISION_MESSAGE, DatePrecision
 from kb.models.positions import DateBasis, NoId, Position, Stance
 from kb.models.programs import Program, ProgramFact, ProgramFactKind, ValueQualifier
 from kb.models.sources import Source, SourceKind
+from kb.models.version import KnowledgeBaseVersion
 
 __all__ = [
     "CITED_FIELDS",
@@ -33,6 +34,7 @@ __all__ = [
     "Jurisdiction",
     "JurisdictionKind",
     "KnowledgeBaseHistory",
+    "KnowledgeBaseVersion",
     "Official",
     "Organization",
     "OrganizationKind",
