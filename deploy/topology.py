@@ -264,6 +264,51 @@ def stop_pid(pid, timeout=15):
         pass
 
 
+class Redis:
+    """redis-server on a free loopback port, keeping nothing on disk."""
+
+    def __init__(self, directory):
+        self.directory = Path(directory)
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def url(self):
+        return f"redis://{HOST}:{self.port}/0"
+
+    def start(self):
+        command = [
+            shutil.which("redis-server"),
+            "--bind",
+            HOST,
+            "--port",
+            str(self.port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.directory),
+        ]
+        self.process = Process("redis", command, self.directory / "redis.log")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((HOST, self.port), timeout=1) as connection:
+                    connection.sendall(b"PING\r\n")
+                    if connection.recv(16).startswith(b"+PONG"):
+                        return self.process
+            except OSError:
+                time.sleep(0.1)
+        stop_pid(self.process.pid)
+        raise RuntimeError(f"Redis did not answer on {HOST}:{self.port}")
+
+    def stop(self):
+        if self.process is not None:
+            stop_pid(self.process.pid)
+            self.process = None
+
+
 class Topology:
     """Start with start() (or `with`), stop with stop(); see the module's docstring."""
 
@@ -353,34 +398,10 @@ class Topology:
         replica.start()
 
     def _start_redis(self):
-        self.redis_port = free_port()
-        log(f"Redis on {HOST}:{self.redis_port}")
-        command = [
-            shutil.which("redis-server"),
-            "--bind",
-            HOST,
-            "--port",
-            str(self.redis_port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(self.directory),
-            "--protected-mode",
-            "yes",
-        ]
-        self.processes["redis"] = Process("redis", command, self.directory / "redis.log")
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection((HOST, self.redis_port), timeout=1) as connection:
-                    connection.sendall(b"PING\r\n")
-                    if connection.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"Redis did not answer on {HOST}:{self.redis_port}")
+        redis = Redis(self.directory)
+        log(f"Redis on {HOST}:{redis.port}")
+        self.processes["redis"] = redis.start()
+        self.redis_port = redis.port
 
     def _app_environment(self):
         inherited = {
@@ -393,7 +414,7 @@ class Topology:
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DATABASE_URL": self.servers["db"].url,
             "DATABASE_REPLICA_URLS": self.servers["db-replica"].url,
-            "REDIS_URL": f"redis://{HOST}:{self.redis_port}/0",
+            "REDIS_URL": f"redis://{HOST}:{self.redis_port}/0",  # Redis.url
             "DJANGO_TRUSTED_PROXIES": PROXY_ADDRESS,
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_STATIC_ROOT": str(self.directory / "static"),
