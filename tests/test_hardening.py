@@ -292,7 +292,7 @@ def test_json_answers_carry_no_page_policy(knowledge_base, client):
 # ---------------------------------------------------------------- the read-replica router
 
 
-def test_without_replicas_everything_reads_from_the_primary(rf=RequestFactory()):
+def test_without_replicas_everything_reads_from_the_primary(rf):
     assert replicas.replica_aliases() == []
     assert replicas.choose_read_alias(rf.get("/api/v1/positions/")) == "default"
 
@@ -303,7 +303,7 @@ def one_healthy_replica(monkeypatch):
     monkeypatch.setattr(replicas.health, "usable", lambda alias: True)
 
 
-def test_reads_go_to_a_healthy_replica_and_writes_to_the_primary(one_healthy_replica, rf=RequestFactory()):
+def test_reads_go_to_a_healthy_replica_and_writes_to_the_primary(one_healthy_replica, rf):
     assert replicas.choose_read_alias(rf.get("/api/v1/positions/")) == "replica1"
     assert replicas.choose_read_alias(rf.post("/api/v1/positions/")) == "default"
     router = replicas.ReadReplicaRouter()
