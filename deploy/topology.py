@@ -440,10 +440,23 @@ class Topology:
         return completed.stdout
 
     def _prepare_app(self):
-        log("migrate, load_kb, collectstatic")
-        self.manage("migrate", "--noinput")
-        self.manage("load_kb")
-        self.manage("collectstatic", "--noinput")
+        log("migrate, load_kb, and beside them collectstatic")
+        collect = subprocess.Popen(
+            [str(VENV_BIN / "python"), "manage.py", "collectstatic", "--noinput"],
+            cwd=ROOT,
+            env=self.environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            self.manage("migrate", "--noinput")
+            self.manage("load_kb")
+        finally:
+            output, _ = collect.communicate(timeout=300)
+        if collect.returncode != 0:
+            raise RuntimeError(f"manage.py collectstatic failed:\n{output[-3000:]}")
 
     def _start_gunicorn(self):
         self.app_port = free_port()
