@@ -112,10 +112,12 @@ def page_not_found(request, exception=None):
 def server_error(request):
     # Django calls this while handling the exception, which a middleware may have raised outside
     # any view (a session saved on the way out): a database outage is still a 503 there.
-    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
-        from config.middleware import database_unavailable_response
+    from config.middleware import CACHE_ERRORS, cache_unavailable_response, database_unavailable_response
 
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
         return database_unavailable_response()
+    if isinstance(sys.exc_info()[1], CACHE_ERRORS):
+        return cache_unavailable_response()
     return _plain_error(500, "server_error", "Something went wrong on our side; it has been logged.")
 
 

@@ -16,7 +16,7 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="A stable machine-readable code: invalid, not_found, not_authenticated, permission_denied, "
         "method_not_allowed, protected, conflict, throttled, unsupported_media_type, parse_error, too_large, "
-        "database_unavailable, server_error."
+        "database_unavailable, cache_unavailable, server_error."
     )
     detail = serializers.CharField(help_text="What went wrong, for a person.")
     errors = serializers.DictField(
@@ -34,7 +34,7 @@ ERROR_DESCRIPTIONS = {
     "413": "The request body is larger than the server accepts (2.5 MB).",
     "415": "Unsupported content type: send application/json.",
     "429": "Too many requests from this client: wait the seconds `Retry-After` says.",
-    "503": "The database is not answering (e.g. restarting): retry after the seconds `Retry-After` says.",
+    "503": "The database (or the shared cache) is not answering, e.g. restarting: retry after the seconds `Retry-After` says.",
 }
 
 # Any operation may be throttled (when rates are set) or meet a database outage.

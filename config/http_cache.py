@@ -29,7 +29,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 from rest_framework.settings import api_settings
 
-from config.middleware import database_unavailable_response
+from config.middleware import CACHE_ERRORS, cache_unavailable_response, database_unavailable_response
 from config.replicas import PRIMARY, current_read_alias, retry_on_primary
 from kb import version
 
@@ -80,7 +80,12 @@ class KnowledgeBaseCacheMiddleware:
             return database_unavailable_response()
         request.kb_version = number  # for views that write their own ETag ("kb<K>-v<V>")
         anonymous = is_anonymous(request)
-        if anonymous and self._unchanged(request, number, changed_at) and _throttles_allow(request):
+        try:
+            not_modified = anonymous and self._unchanged(request, number, changed_at) and _throttles_allow(request)
+        except CACHE_ERRORS as error:
+            logger.error("Cache unavailable on %s %s: %s", request.method, request.path, error)
+            return cache_unavailable_response()
+        if not_modified:
             response = HttpResponseNotModified()
             self._describe(response, number, changed_at, anonymous, personal=False)
             return response

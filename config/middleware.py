@@ -5,6 +5,9 @@ timeout of the settings) or loses its connection mid-query. Either is the databa
 a bug of ours: the client gets 503 with `Retry-After`, and the next request connects anew
 (Django drops a broken connection at the end of the request, and checks a kept one before use).
 
+A Redis (the shared cache, which the throttles count in) that does not answer is a 503 too, with
+the code `cache_unavailable`: nothing is wrong with the request.
+
 A read that failed on a read replica is not the primary's outage: the replica is marked down and
 the view answers again from the primary (config.replicas), so a replica's outage costs no error.
 """
@@ -13,12 +16,16 @@ import logging
 
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from config.replicas import retry_on_primary
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
+# The cache (REDIS_URL) not answering, within its socket timeouts (config.settings).
+CACHE_ERRORS = (RedisConnectionError, RedisTimeoutError)
 
 
 def database_unavailable_response():
@@ -27,6 +34,20 @@ def database_unavailable_response():
             "status": 503,
             "code": "database_unavailable",
             "detail": f"The database is not answering. Try again in {RETRY_AFTER_SECONDS} seconds.",
+            "errors": {},
+        },
+        status=503,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def cache_unavailable_response():
+    response = JsonResponse(
+        {
+            "status": 503,
+            "code": "cache_unavailable",
+            "detail": f"A service the API relies on is not answering. Try again in {RETRY_AFTER_SECONDS} seconds.",
             "errors": {},
         },
         status=503,
@@ -50,6 +71,9 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, CACHE_ERRORS):
+            logger.error("Cache unavailable on %s %s: %s", request.method, request.path, exception)
+            return cache_unavailable_response()
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         replica = getattr(request, "read_alias", "default")

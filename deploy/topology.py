@@ -234,11 +234,24 @@ class Process:
         self.pid = self.popen.pid
 
 
-def stop_pid(pid, timeout=15):
-    """Stop the process group `pid` leads (a server started in a session of its own, with its
-    workers): SIGTERM, then SIGKILL after `timeout` seconds; quiet when it is gone already."""
+def _alive(pid):
+    """Running, not gone nor a zombie (an orphan's zombie may wait long for a reaper in a container)."""
     try:
-        os.killpg(pid, signal.SIGTERM)
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+# gunicorn's quick shutdown is SIGINT (SIGTERM waits for requests in progress); nginx's and Redis' is SIGTERM.
+STOP_SIGNALS = {"web": signal.SIGINT}
+
+
+def stop_pid(pid, timeout=15, stop_signal=signal.SIGTERM):
+    """Stop the process group `pid` leads (a server started in a session of its own, with its
+    workers): `stop_signal`, then SIGKILL after `timeout` seconds; quiet when it is gone already."""
+    try:
+        os.killpg(pid, stop_signal)
     except ProcessLookupError:
         return
     deadline = time.monotonic() + timeout
@@ -248,7 +261,7 @@ def stop_pid(pid, timeout=15):
             if finished:
                 break
         except ChildProcessError:  # not our child (stopped from another process): poll for it
-            if not Path(f"/proc/{pid}").exists():
+            if not _alive(pid):
                 break
         time.sleep(0.1)
     else:
@@ -356,7 +369,7 @@ class Topology:
         for name in ("proxy", "web", "redis"):
             process = self.processes.pop(name, None)
             if process is not None:
-                stop_pid(process.pid)
+                stop_pid(process.pid, stop_signal=STOP_SIGNALS.get(name, signal.SIGTERM))
         for name in ("db-replica", "db"):
             server = self.servers.pop(name, None)
             if server is not None:
@@ -573,6 +586,17 @@ http {{
         (self.directory / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
 
 
+PROGRAMS = {"proxy": "nginx", "web": "gunicorn", "redis": "redis-server"}
+
+
+def _runs(pid, program):
+    """Whether `pid` is still the server it was (a pid left in a state file may have been reused)."""
+    try:
+        return program.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def stop_from_state(directory):
     """`stop` from another process: what the state file says was started."""
     state_path = Path(directory) / STATE_FILE
@@ -582,8 +606,8 @@ def stop_from_state(directory):
     state = json.loads(state_path.read_text(encoding="utf-8"))
     for name in ("proxy", "web", "redis"):
         pid = state["pids"].get(name)
-        if pid:
-            stop_pid(pid)
+        if pid and _runs(pid, PROGRAMS[name]):
+            stop_pid(pid, stop_signal=STOP_SIGNALS.get(name, signal.SIGTERM))
     bindir = _postgres_bindir()
     for name in ("db-replica", "db"):
         data = state["databases"].get(name)

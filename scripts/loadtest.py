@@ -62,8 +62,10 @@ def log(message):
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def request(port, method, path, body=None, headers=None):
-    connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
+def request(port, method, path, body=None, headers=None, source=None):
+    connection = http.client.HTTPConnection(
+        HOST, port, timeout=REQUEST_TIMEOUT, source_address=(source, 0) if source else None
+    )
     try:
         payload = json.dumps(body) if body is not None else None
         all_headers = {"Host": f"localhost:{port}", **(headers or {})}
@@ -96,7 +98,9 @@ class Results:
             self.samples.append(sample)
 
 
-def client_loop(port, token, stop_at, results, seed):
+def client_loop(port, token, stop_at, results, seed, spread=False):
+    """One client. With `spread`, each request comes from an address of its own in 127.0.0.0/8
+    (as many clients would), so a per-address rate set on the server never holds the load back."""
     chooser = random.Random(seed)
     etags = {}
     while time.monotonic() < stop_at:
@@ -112,9 +116,12 @@ def client_loop(port, token, stop_at, results, seed):
             kind, method, path, body = "read", "GET", chooser.choice(READS), None
             if path in etags and chooser.random() < 0.2:
                 headers = {"If-None-Match": etags[path]}  # a revalidation, as a CDN or browser sends
+        source = (
+            f"127.{chooser.randint(1, 254)}.{chooser.randint(0, 255)}.{chooser.randint(1, 254)}" if spread else None
+        )
         start = time.monotonic()
         try:
-            status, etag = request(port, method, path, body, headers)
+            status, etag = request(port, method, path, body, headers, source)
             if kind == "read" and etag:
                 etags[path] = etag
         except (OSError, http.client.HTTPException) as error:
@@ -146,14 +153,15 @@ class ReplicaWatch:
         return None
 
 
-def run(topology, clients=8, seconds=60, outage=5):
+def run(topology, clients=8, seconds=60, outage=5, spread=False):
+    """The load and the two faults against a started topology; the figures (see summarize)."""
     token = create_token(topology)
     port = topology.proxy_port
     results = Results()
     began = time.monotonic()
     stop_at = began + seconds
     threads = [
-        threading.Thread(target=client_loop, args=(port, token, stop_at, results, seed), daemon=True)
+        threading.Thread(target=client_loop, args=(port, token, stop_at, results, seed, spread), daemon=True)
         for seed in range(clients)
     ]
     log(f"{clients} clients for {seconds:.0f} s through nginx on {topology.url}")

@@ -368,3 +368,34 @@ def test_the_sticky_window_may_not_be_shorter_than_the_lag_bound():
 
     assert completed.returncode != 0
     assert "DJANGO_REPLICA_STICKY_SECONDS must be at least DJANGO_REPLICA_MAX_LAG_SECONDS" in completed.stderr
+
+
+# ---------------------------------------------------------------- the shared cache down
+
+
+def test_a_redis_that_does_not_answer_is_a_503_not_a_500(knowledge_base, api, anon_rate):
+    import socket
+
+    from django.test import override_settings
+
+    with socket.socket() as probe:  # a port nothing listens on once the socket is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    anon_rate("100/min")
+    etag = api.get(API + "positions/")["ETag"]
+
+    with override_settings(CACHES=down):
+        page = api.get(API + "positions/")
+        revalidation = api.get(API + "positions/", HTTP_IF_NONE_MATCH=etag)
+
+    for response in (page, revalidation):
+        assert response.status_code == 503
+        assert response.json()["code"] == "cache_unavailable"
+        assert response["Retry-After"]

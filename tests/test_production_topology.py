@@ -9,7 +9,8 @@ and Redis. One topology for the module (about 15 s to start), every request on l
 - reads go to the replica; a client that wrote reads from the primary for a while; a replica
   that lags past the bound or is down is skipped without an error;
 - ETags from the knowledge-base version through nginx (gzip's weak form too), static files from
-  nginx, and nginx's limits on headers and bodies.
+  nginx, and nginx's limits on headers and bodies;
+- and last, scripts/loadtest.py, briefly: under load, the replica restarts, then the primary.
 
 Run in the PostgreSQL leg of `make test` (skipped, with that reason, in its SQLite leg).
 """
@@ -20,6 +21,7 @@ import json
 import socket
 import threading
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -330,3 +332,37 @@ def test_nginx_refuses_oversized_headers_and_bodies_before_gunicorn(topology):
 
     assert big_header[0] == 400
     assert big_body[0] == 413
+
+
+# ---------------------------------------------------------------- load and fault (last: it restarts servers)
+
+
+def test_under_load_a_replica_restart_costs_nothing_and_a_primary_restart_only_writes_for_a_while(topology):
+    """scripts/loadtest.py, briefly, on this module's topology (its full run: docs/reliability.md).
+    Each request comes from an address of its own, so the module's ten-a-minute rate holds none back."""
+    loadtest = load_the_load_test()
+
+    figures = loadtest.run(topology, clients=4, seconds=16, outage=2, spread=True)
+
+    replica, primary = figures["faults"]["replica"], figures["faults"]["primary"]
+    assert loadtest.verdict(figures) == [], figures
+    assert figures["server_errors_other_than_503"] == 0
+    assert figures["failed_without_answer"] == 0
+    assert replica["errors"] == 0 and replica["reads_answered_while_down"] > 0
+    assert replica["seconds_to_recover"] < 10
+    assert primary["reads_failed_while_down"] == 0 and primary["reads_answered_while_down"] > 0
+    assert primary["writes_failed_while_down"] + primary["answers_503"] > 0
+    assert primary["latency_worst_ms"] < 3000  # within the connect timeout: no hanging
+    assert primary["seconds_to_recover"] < 5
+    assert figures["errors_after_recovery"] == 0
+    assert figures["statuses"].get("429", 0) == 0
+
+
+def load_the_load_test():
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "loadtest.py"
+    spec = importlib.util.spec_from_file_location("loadtest", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
