@@ -245,6 +245,8 @@ def _alive(pid):
 
 # gunicorn's quick shutdown is SIGINT (SIGTERM waits for requests in progress); nginx's and Redis' is SIGTERM.
 STOP_SIGNALS = {"web": signal.SIGINT}
+# It keeps nothing: past two seconds its workers are killed.
+STOP_TIMEOUTS = {"web": 2}
 
 
 def stop_pid(pid, timeout=15, stop_signal=signal.SIGTERM):
@@ -369,7 +371,9 @@ class Topology:
         for name in ("proxy", "web", "redis"):
             process = self.processes.pop(name, None)
             if process is not None:
-                stop_pid(process.pid, stop_signal=STOP_SIGNALS.get(name, signal.SIGTERM))
+                stop_pid(
+                    process.pid, timeout=STOP_TIMEOUTS.get(name, 15), stop_signal=STOP_SIGNALS.get(name, signal.SIGTERM)
+                )
         for name in ("db-replica", "db"):
             server = self.servers.pop(name, None)
             if server is not None:
@@ -607,7 +611,7 @@ def stop_from_state(directory):
     for name in ("proxy", "web", "redis"):
         pid = state["pids"].get(name)
         if pid and _runs(pid, PROGRAMS[name]):
-            stop_pid(pid, stop_signal=STOP_SIGNALS.get(name, signal.SIGTERM))
+            stop_pid(pid, timeout=STOP_TIMEOUTS.get(name, 15), stop_signal=STOP_SIGNALS.get(name, signal.SIGTERM))
     bindir = _postgres_bindir()
     for name in ("db-replica", "db"):
         data = state["databases"].get(name)
