@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from api.versioning import PreconditionFailed
-from config.errors import database_unavailable_response, error_body, json_error
+from config.errors import cache_unavailable_response, database_unavailable_response, error_body, json_error
 from kb import conflicts
 
 NON_FIELD = "non_field_errors"
@@ -214,8 +214,12 @@ def page_not_found(request, exception=None):
 def server_error(request):
     # Django calls this while handling the exception, which a middleware may have raised outside
     # any view (a session saved on the way out): a database outage is still a 503 there.
+    from config.middleware import CACHE_ERRORS
+
     if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
         return database_unavailable_response()
+    if isinstance(sys.exc_info()[1], CACHE_ERRORS):
+        return cache_unavailable_response()
     return _plain_error(500, "server_error", "Something went wrong on our side; it has been logged.")
 
 

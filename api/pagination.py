@@ -127,16 +127,45 @@ class KeyOrder:
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     def decode(self, cursor):
+        """The keys and direction a cursor names; anything else, forged or garbled, is a 400 naming it.
+
+        encode() writes each key as an integer or a string (never null, since the fields are not
+        nullable) and the direction as a boolean: nothing else is taken, so no value the
+        database would refuse or overflow on (null, Infinity, 1e400, 2**70, a NUL byte) reaches a query.
+        """
         try:
-            raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-            if raw["o"] != self.names or len(raw["k"]) != len(self.fields):
+            raw = json.loads(
+                base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)),
+                parse_float=_refuse,
+                parse_constant=_refuse,
+            )
+            if not isinstance(raw, dict) or set(raw) != {"o", "k", "b"} or not isinstance(raw["b"], bool):
                 raise ValueError
-            values = [field.to_python(value) for (field, _), value in zip(self.fields, raw["k"], strict=False)]
-            return values, bool(raw["b"])
-        except (ValueError, TypeError, KeyError, binascii.Error, DjangoValidationError, UnicodeDecodeError):
+            if raw["o"] != self.names or not isinstance(raw["k"], list) or len(raw["k"]) != len(self.fields):
+                raise ValueError
+            values = [self._key(field, value) for (field, _), value in zip(self.fields, raw["k"], strict=True)]
+            return values, raw["b"]
+        except (ValueError, TypeError, KeyError, OverflowError, RecursionError, binascii.Error, DjangoValidationError):
             raise exceptions.ValidationError(
                 {"cursor": ["Not a cursor for this list and order: use the `next` and `previous` links as given."]}
             ) from None
+
+    @staticmethod
+    def _key(field, value):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise TypeError(value)
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            raise OverflowError(value)  # past any 64-bit column
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError(value)  # PostgreSQL refuses NUL in text
+        value = field.to_python(value)
+        if value is None:
+            raise ValueError(value)
+        return value
+
+
+def _refuse(text):
+    raise ValueError(text)
 
 
 def _plain(value):

@@ -21,3 +21,15 @@ class JSONRenderer(renderers.JSONRenderer):
         if self.get_indent(accepted_media_type, renderer_context or {}):
             return super().render(data, accepted_media_type, renderer_context)
         return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
+    """DRF's HTML pages, costing what the JSON costs: no filter form.
+
+    DRF's filter form lists every choice of every related filter, one <option> per record: at
+    scale, megabytes and seconds for each anonymous page. The filters are documented in Swagger UI
+    and ReDoc. Write forms stay for signed-in users who may write (DRF shows them no one else).
+    """
+
+    def get_filter_form(self, data, view, request):
+        return None

@@ -65,7 +65,7 @@ ERROR_DESCRIPTIONS = {
     "415": "Unsupported content type: send application/json.",
     "429": "Too many requests from this client: wait the seconds `Retry-After` says. The IETF `RateLimit-*` "
     "fields say the rate that ran out.",
-    "503": "The database is not answering (e.g. restarting): retry after the seconds `Retry-After` says.",
+    "503": "The database (or the shared cache) is not answering, e.g. restarting: retry after the seconds `Retry-After` says.",
 }
 
 # Any operation may be throttled (when rates are set) or meet a database outage.

@@ -32,3 +32,13 @@ def database_unavailable_response():
         f"The database is not answering. Try again in {RETRY_AFTER_SECONDS} seconds.",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+def cache_unavailable_response():
+    """503 when the shared cache (Redis, which the throttles count in) does not answer."""
+    return json_error(
+        503,
+        "cache_unavailable",
+        f"A service the API relies on is not answering. Try again in {RETRY_AFTER_SECONDS} seconds.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )

@@ -1,5 +1,7 @@
-"""Settings, read from the environment (12-factor). See the README for every variable."""
+"""Settings, read from the environment (12-factor). docs/configuration.md describes every variable."""
 
+import datetime
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -53,6 +55,33 @@ def env_list(name, default=()):
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_seconds(name, default):
+    """A non-negative number of seconds, fractions allowed (0.5)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1
+    if not value >= 0 or value == float("inf"):
+        raise ImproperlyConfigured(f"{name} must be a number of seconds (0 or more), not {raw!r}.")
+    return value
+
+
+def env_networks(name):
+    """Comma-separated addresses or networks (127.0.0.1, 10.0.0.0/8, ::1)."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated addresses or networks such as 127.0.0.1 or 10.0.0.0/8, not {item!r}."
+            ) from None
+    return networks
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -84,29 +113,43 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "simple_history",
+    "axes",
     "kb",
     "api",
 ]
 
 MIDDLEWARE = [
+    # First: the client's address and scheme, from X-Forwarded-* only when the proxy sent them.
+    "config.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Compresses what ConditionalGet passes on (so ETags are of the uncompressed body, weakened by gzip).
+    # Every HTML page (admin, browsable API, docs) gets a Content-Security-Policy.
+    "config.security.ContentSecurityPolicyMiddleware",
+    # Compresses what the conditional middlewares pass on (ETags are weakened by gzip: W/"kb12").
     "config.compression.GZipWithoutSessionsMiddleware",
-    # An ETag for every GET answer; a client that sends it back (If-None-Match) gets 304, no body.
-    "django.middleware.http.ConditionalGetMiddleware",
+    # Outside the API, an ETag from the body (the schema, the docs pages); the API's come from the
+    # knowledge-base version (config.http_cache, below).
+    "config.http_cache.BodyETagOutsideTheAPIMiddleware",
     # Before anything that may answer (CommonMiddleware), so every API answer carries CORS headers.
     "corsheaders.middleware.CorsMiddleware",
-    # A database that does not answer is a quick 503, not a 500 or a hung request.
+    # A database that does not answer is a quick 503, not a 500 or a hung request; a read replica
+    # that fails mid-request is retried once on the primary.
     "config.middleware.DatabaseUnavailableMiddleware",
+    # Which database this request reads from: a replica, or the primary after the client wrote.
+    "config.replicas.ReadReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The knowledge-base version as ETag and Last-Modified; a revalidation is a 304 before any
+    # view runs. Cache-Control for CDNs and browsers. After authentication: it must know who asks.
+    "config.http_cache.KnowledgeBaseCacheMiddleware",
     # Lets every change's history record name its user (DRF sets the user on this request too).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: a locked-out sign-in is answered with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Where the downloads of the whole knowledge base (api.export) are kept, one folder per version.
@@ -135,18 +178,60 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 600),
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A database that is down or unreachable fails the request within seconds (a 503), instead
-    # of holding a worker for the operating system's TCP timeout.
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DJANGO_DB_CONNECT_TIMEOUT", 2)
+
+def _database(url):
+    database = dj_database_url.parse(url, conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 600), conn_health_checks=True)
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        # A database that is down or unreachable fails the request within seconds (a 503), instead
+        # of holding a worker for the operating system's TCP timeout.
+        database.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DJANGO_DB_CONNECT_TIMEOUT", 2)
+    return database
+
+
+DATABASES = {"default": _database(os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Read replicas (PostgreSQL streaming replicas of the primary, DATABASE_URL), comma-separated URLs.
+# config.replicas routes a request's reads to one of them, its writes to the primary. Each is
+# "replica1", "replica2", ... In tests a replica mirrors the test database (pytest-django creates
+# none for it), so the suite runs as it does without replicas.
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    if not _url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS must be comma-separated PostgreSQL URLs (postgres://...), not {_url!r}."
+        )
+    DATABASES[f"replica{_number}"] = {**_database(_url), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["config.replicas.ReadReplicaRouter"]
+# A replica further behind the primary than this is skipped until it catches up.
+REPLICA_MAX_LAG_SECONDS = env_seconds("DJANGO_REPLICA_MAX_LAG_SECONDS", 5)
+# Seconds a client that wrote reads from the primary (a signed cookie), so it sees its writes.
+# Longer than the lag bound: after it, any replica still in use has the write.
+REPLICA_STICKY_SECONDS = env_seconds("DJANGO_REPLICA_STICKY_SECONDS", max(10, 2 * REPLICA_MAX_LAG_SECONDS))
+# How often each process asks a replica how far behind it is (and retries one that failed).
+REPLICA_CHECK_SECONDS = env_seconds("DJANGO_REPLICA_CHECK_SECONDS", 1)
+if REPLICA_STICKY_SECONDS < REPLICA_MAX_LAG_SECONDS:
+    raise ImproperlyConfigured(
+        "DJANGO_REPLICA_STICKY_SECONDS must be at least DJANGO_REPLICA_MAX_LAG_SECONDS: a client that wrote "
+        "would otherwise read from a replica that may not have its write yet."
+    )
+
+# The cache holds the throttles' counters. REDIS_URL shares it between every process and machine;
+# without it each process keeps its own (`make run`, the tests).
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"REDIS_URL must be a redis:// (or rediss://, unix://) URL, not {REDIS_URL!r}.")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "kb",
+            # A Redis that does not answer fails the request quickly (a 503), as a database does.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,7 +246,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic's output, which the proxy serves (deploy/nginx.conf.template) and whitenoise reads the manifest of.
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -175,7 +261,15 @@ STORAGES = {
 # Tests and `make run` serve assets straight from the apps, without collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG or env_bool("DJANGO_STATIC_FROM_APPS", False)
 
-# Production sits behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+# Production sits behind a proxy (deploy/nginx.conf.template) that sets X-Forwarded-For and
+# X-Forwarded-Proto. They are believed only from these addresses: from anyone else
+# config.proxies drops them, so a client cannot pick its address (and its rate) or claim https.
+TRUSTED_PROXIES = env_networks("DJANGO_TRUSTED_PROXIES")
+if os.environ.get("DJANGO_NUM_PROXIES", "").strip() not in ("", "0"):
+    raise ImproperlyConfigured(
+        "DJANGO_NUM_PROXIES is no longer read: it let a client that reaches the app directly pick its own "
+        "address. Set DJANGO_TRUSTED_PROXIES to the proxy's address or network instead."
+    )
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The proxy redirects http to https; the app itself must still answer plain HTTP on loopback.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
@@ -215,7 +309,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": [
         "api.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "api.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.KnowledgeBaseAutoSchema",
@@ -251,8 +345,8 @@ SPECTACULAR_SETTINGS = {
 
 # Throttling: anonymous clients by address, signed-in ones by user, at rates such as "120/min"
 # (per second, min, hour or day). Off unless set, so development, tests and benchmarks run
-# unthrottled; production sets both. Counters live in each process's memory: with N gunicorn
-# workers a client may make up to N times the rate.
+# unthrottled; production sets both. Counters live in the cache: with REDIS_URL one rate holds
+# across every worker and machine; without it, each process counts alone.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": env_rate("DJANGO_THROTTLE_ANON"),
     "user": env_rate("DJANGO_THROTTLE_USER"),
@@ -262,9 +356,9 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
     "api.throttling.AnonRateThrottle",
     "api.throttling.UserRateThrottle",
 ]
-# Proxies in front that append the client's address to X-Forwarded-For. 0 trusts only the
-# connecting address, so a client cannot dodge its limit by sending the header itself.
-REST_FRAMEWORK["NUM_PROXIES"] = env_int("DJANGO_NUM_PROXIES", 0)
+# The rates count REMOTE_ADDR, which config.proxies sets to the client's address when the request
+# came through a trusted proxy (and leaves as the connecting address otherwise).
+REST_FRAMEWORK["NUM_PROXIES"] = 0
 
 # CORS, for read-only browser clients on other origins: comma-separated origins
 # (https://app.example.org) or "*". Reading only: writes come from the admin or a token client.
@@ -275,3 +369,23 @@ CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"]
+
+# HTTP caching of the API (config.http_cache): anonymous reads are public for this many seconds,
+# then may be served stale for as long again while a cache revalidates (304s cost one small query).
+CACHE_MAX_AGE_SECONDS = env_int("DJANGO_CACHE_MAX_AGE", 30)
+CACHE_STALE_SECONDS = env_int("DJANGO_CACHE_STALE_SECONDS", 300)
+
+# Sign-in attempts (django-axes): after this many failures for one username, or from one
+# address, sign-in is refused for the cool-off time, and the lockout page says for how long.
+AUTHENTICATION_BACKENDS = [
+    "config.security.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+# The address config.proxies settled on: the connecting one, or the client's behind a trusted proxy.
+AXES_CLIENT_IP_CALLABLE = "config.proxies.client_address"
+AXES_SENSITIVE_PARAMETERS = ["password"]

@@ -21,6 +21,13 @@ BROWSER_PACKAGES=(chromium)
 if ! scripts/system-deps.sh "${BROWSER_PACKAGES[@]}"; then
   echo "WARNING: ${BROWSER_PACKAGES[*]} could not be installed: the browser tests will be skipped." >&2
 fi
+# nginx and Redis, which the production-topology tests run (deploy/topology.py: nginx -> gunicorn
+# -> PostgreSQL primary and replica, Redis). Without them those tests are skipped, each saying
+# what is missing; the rest of the suite runs.
+TOPOLOGY_PACKAGES=(nginx redis-server)
+if ! scripts/system-deps.sh "${TOPOLOGY_PACKAGES[@]}"; then
+  echo "WARNING: ${TOPOLOGY_PACKAGES[*]} could not be installed: the production-topology tests will be skipped." >&2
+fi
 
 # The house style is checked before any test runs: a formatting or lint error fails the run.
 echo "== ruff =="
@@ -50,10 +57,12 @@ run_leg() {
 }
 
 # The browser tests run in the PostgreSQL leg only: production's database, where the admin
-# searches with full-text search, and a live server with a connection per thread. In this leg
-# they are skipped, the reason shown in the summary.
+# searches with full-text search, and a live server with a connection per thread. So do the tests
+# that start the production topology (nginx, gunicorn, a primary and a replica, Redis): once is
+# enough. In this leg both are skipped, the reason shown in the summary.
 run_leg "SQLite" "$reports/sqlite.xml" env -u DATABASE_URL \
-  SKIP_BROWSER_TESTS="browser tests run in the PostgreSQL leg of make test" "${pytest[@]}"
+  SKIP_BROWSER_TESTS="browser tests run in the PostgreSQL leg of make test" \
+  SKIP_TOPOLOGY_TESTS="production-topology tests run in the PostgreSQL leg of make test" "${pytest[@]}"
 
 if [ -n "${DATABASE_URL:-}" ]; then
   case $DATABASE_URL in

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
@@ -64,3 +66,23 @@ def api():
 def fast_password_hashing(settings):
     """Tests that create users hash a password each time; the production hasher takes a second."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Tests that start real servers skip, with the reason, where SKIP_TOPOLOGY_TESTS gives one
+    (make test's SQLite leg: they run in its PostgreSQL leg), before any of their fixtures."""
+    reason = os.environ.get("SKIP_TOPOLOGY_TESTS")
+    if reason and item.get_closest_marker("topology"):
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def topology_binaries():
+    """nginx, redis-server and PostgreSQL's binaries, installed when missing (scripts/system-deps.sh);
+    the test skips, saying which, only where they cannot be had."""
+    from deploy.topology import install_binaries
+
+    missing = install_binaries()
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}: install with scripts/system-deps.sh {' '.join(missing)} (as root)")

@@ -18,41 +18,48 @@ from tests.api_helpers import (  # noqa: F401  (fixtures)
 
 SMALL = {"limit": 2}
 BIG = {"limit": 20}
+# Every answer under /api/v1/ first reads the knowledge base's version, its ETag (config.http_cache).
+VERSION = 1
 
 # (path, a small page that holds every kind of related row, queries, which they are)
 LISTS = [
     (
         "positions/",
         SMALL,
-        3,
+        VERSION + 3,
         "count; the page joined to program, official, jurisdiction, organization; citations with sources",
     ),
-    ("programs/", SMALL, 5, "count; the page with agency; other names; their citations; citations with sources"),
-    ("jurisdictions/", SMALL, 2, "count; the page with parent"),
+    (
+        "programs/",
+        SMALL,
+        VERSION + 5,
+        "count; the page with agency; other names; their citations; citations with sources",
+    ),
+    ("jurisdictions/", SMALL, VERSION + 2, "count; the page with parent"),
     (
         "organizations/",
         {"limit": 2, "offset": 2},  # defenders-of-the-program, department-of-homeland-security (other names)
-        5,
+        VERSION + 5,
         "count; the page with jurisdiction and parent; other names; their citations; citations with sources",
     ),
     (
         "officials/",
         {"limit": 2, "offset": 2},  # deval-patrick, mary-beth-heffernan (an other name)
-        5,
+        VERSION + 5,
         "count; the page with jurisdiction and organization; other names; their citations; citations with sources",
     ),
-    ("sources/", SMALL, 2, "count; the page, without the texts"),
+    ("sources/", SMALL, VERSION + 2, "count; the page, without the texts"),
     (
         "jurisdictions/massachusetts/timeline/",
         SMALL,
-        6,
+        VERSION + 6,
         "the jurisdiction; the jurisdictions inside it, one query per level (Boston, then none); "
         "count; the page joined to its holders; citations with sources",
     ),
     (
         "officials/deval-patrick/timeline/",
         {"limit": 1},
-        4,
+        VERSION + 4,
         "the official; count; the page joined to its holders; citations with sources",
     ),
 ]
@@ -82,25 +89,25 @@ FILTERED = [
     (
         "positions/",
         {"program": "secure-communities"},
-        4,
+        VERSION + 4,
         "the program, once: checked up front with every parameter, and that check's filters reused; count; page; citations",
     ),
     (
         "positions/",
         {"jurisdiction": "massachusetts", "include_sub_jurisdictions": "true"},
-        6,
+        VERSION + 6,
         "the jurisdiction, once (checked up front; filtering reuses the check); the jurisdictions inside it, one query per level "
         "(Boston, then none); count; page; citations",
     ),
     (
         "positions/",
         {"as_of": "2011-06-06", "stance": "refuses"},
-        3,
+        VERSION + 3,
         "count; page (superseded positions excluded in SQL); citations",
     ),
-    ("positions/", {"search": "Heffernan"}, 3, "count; page; citations"),
-    ("positions/", {"ordering": "-program"}, 3, "count; page; citations"),
-    ("sources/", {"search": "dubious", "kind": "news_article"}, 2, "count; page"),
+    ("positions/", {"search": "Heffernan"}, VERSION + 3, "count; page; citations"),
+    ("positions/", {"ordering": "-program"}, VERSION + 3, "count; page; citations"),
+    ("sources/", {"search": "dubious", "kind": "news_article"}, VERSION + 2, "count; page"),
 ]
 
 
@@ -129,13 +136,13 @@ EXPAND_ALL = {
 # (Deval Patrick's timeline has no organization), so the budget is an upper bound that a query per
 # record on a page of 20 would break.
 EXPANSION_BUDGETS = [
-    ("positions/", SMALL, 3 + 3 + 3 + 0 + 3),
-    ("programs/", SMALL, 5 + 3),
-    ("jurisdictions/", SMALL, 2),
-    ("organizations/", {"limit": 2, "offset": 2}, 5 + 0 + 3),
-    ("officials/", {"limit": 2, "offset": 2}, 5 + 0 + 3),
-    ("jurisdictions/massachusetts/timeline/", SMALL, 6 + 3 + 3 + 0 + 3),
-    ("officials/deval-patrick/timeline/", {"limit": 1}, 4 + 3 + 3 + 0 + 3),
+    ("positions/", SMALL, VERSION + 3 + 3 + 3 + 0 + 3),
+    ("programs/", SMALL, VERSION + 5 + 3),
+    ("jurisdictions/", SMALL, VERSION + 2),
+    ("organizations/", {"limit": 2, "offset": 2}, VERSION + 5 + 0 + 3),
+    ("officials/", {"limit": 2, "offset": 2}, VERSION + 5 + 0 + 3),
+    ("jurisdictions/massachusetts/timeline/", SMALL, VERSION + 6 + 3 + 3 + 0 + 3),
+    ("officials/deval-patrick/timeline/", {"limit": 1}, VERSION + 4 + 3 + 3 + 0 + 3),
 ]
 
 
@@ -173,26 +180,26 @@ def test_an_expanded_agency_costs_no_query_per_record(knowledge_base, api):
 DETAILS = [
     (
         "positions/boston-participates-since-2006/",
-        2,
+        VERSION + 2,
         "the position joined to program, official, jurisdiction, organization; citations with sources",
     ),
     (
         "programs/secure-communities/",
-        6,
+        VERSION + 6,
         "the program with its agency; other names; their citations; citations; facts with jurisdiction; facts' citations",
     ),
-    ("jurisdictions/boston/", 1, "the jurisdiction with its parent"),
+    ("jurisdictions/boston/", VERSION + 1, "the jurisdiction with its parent"),
     (
         "organizations/immigration-and-customs-enforcement/",
-        4,
+        VERSION + 4,
         "the organization with jurisdiction and parent; other names; their citations; citations",
     ),
     (
         "officials/mary-beth-heffernan/",
-        4,
+        VERSION + 4,
         "the official with jurisdiction and organization; other names; their citations; citations",
     ),
-    ("sources/boston-herald-patrick-refuses-to-sign/", 1, "the source"),
+    ("sources/boston-herald-patrick-refuses-to-sign/", VERSION + 1, "the source"),
 ]
 
 

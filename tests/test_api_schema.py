@@ -205,12 +205,13 @@ def test_the_documentation_pages_load_only_local_assets(client, path):
     assets = referenced_assets(response.content.decode())
     assert assets, "the page loads its viewer from somewhere"
     assert [asset for asset in assets if re.match(r"(https?:)?//", asset)] == []
-    assert all(asset.startswith("/static/") for asset in assets), assets
+    # Static files, and Swagger UI's start-up script, served by the page itself (no inline script).
+    assert all(asset.startswith(("/static/", f"{path}?")) for asset in assets), assets
 
 
 @pytest.mark.parametrize("path", DOC_PAGES)
 def test_the_local_assets_of_the_documentation_pages_are_served(client, path):
-    local = [asset for asset in referenced_assets(client.get(path).content.decode()) if asset.startswith("/static/")]
+    local = [asset for asset in referenced_assets(client.get(path).content.decode()) if asset.startswith("/")]
 
     assert local
     for asset in local:
@@ -221,7 +222,17 @@ def test_the_local_assets_of_the_documentation_pages_are_served(client, path):
 
 @pytest.mark.parametrize("path", DOC_PAGES)
 def test_the_documentation_pages_read_the_local_schema(client, path):
-    assert "/api/schema/" in client.get(path).content.decode()
+    html = client.get(path).content.decode()
+    own_scripts = [client.get(asset).content.decode() for asset in referenced_assets(html) if asset.startswith(path)]
+    assert "/api/schema/" in html + "".join(own_scripts)
+
+
+@pytest.mark.parametrize("path", DOC_PAGES)
+def test_the_documentation_pages_run_no_inline_script(client, path):
+    # Their policy (default-src 'self') would refuse one.
+    html = client.get(path).content.decode()
+    assert "default-src 'self'" in client.get(path)["Content-Security-Policy"]
+    assert re.findall(r"<script\b(?![^>]*\bsrc=)[^>]*>", html) == []
 
 
 def test_the_home_page_redirects_to_the_documentation(client):

@@ -173,12 +173,28 @@ def test_writes_are_throttled_too_and_a_throttled_write_writes_nothing(unchanged
 
 def test_the_rates_come_from_the_environment():
     completed = settings_under(
-        {"DJANGO_THROTTLE_ANON": "120/min", "DJANGO_THROTTLE_USER": "1000/hour", "DJANGO_NUM_PROXIES": "1"},
-        'settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] | {"proxies": settings.REST_FRAMEWORK["NUM_PROXIES"]}',
+        {
+            "DJANGO_THROTTLE_ANON": "120/min",
+            "DJANGO_THROTTLE_USER": "1000/hour",
+            "DJANGO_TRUSTED_PROXIES": "10.0.0.0/8",
+        },
+        'settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] | {"proxies": [str(n) for n in settings.TRUSTED_PROXIES]}',
     )
 
     assert completed.returncode == 0, completed.stderr
-    assert json.loads(completed.stdout.splitlines()[-1]) == {"anon": "120/min", "user": "1000/hour", "proxies": 1}
+    assert json.loads(completed.stdout.splitlines()[-1]) == {
+        "anon": "120/min",
+        "user": "1000/hour",
+        "proxies": ["10.0.0.0/8"],
+    }
+
+
+def test_the_old_proxy_count_stops_start_up_pointing_at_trusted_proxies():
+    # DJANGO_NUM_PROXIES=1 let a client that reaches the app directly pick its own address.
+    completed = settings_under({"DJANGO_NUM_PROXIES": "1"}, "settings.DEBUG")
+
+    assert completed.returncode != 0
+    assert "DJANGO_TRUSTED_PROXIES" in completed.stderr
 
 
 @pytest.mark.parametrize("rate", ["120", "fast", "120/fortnight", "0/min", "-5/min", "1.5/s"])

@@ -121,7 +121,10 @@ def test_static_files_are_served_by_whitenoise_from_a_manifest_in_production():
     values = settings_under(PRODUCTION_ENVIRONMENT, "MIDDLEWARE", "STORAGES")
     middleware = values["MIDDLEWARE"]
     # Right after SecurityMiddleware, as whitenoise asks, so static files skip the rest.
-    assert middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") == 1
+    assert (
+        middleware.index("whitenoise.middleware.WhiteNoiseMiddleware")
+        == middleware.index("django.middleware.security.SecurityMiddleware") + 1
+    )
     assert values["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
@@ -247,7 +250,8 @@ def test_the_image_migrates_and_loads_the_knowledge_base_before_serving():
 
 def test_the_image_collects_static_files_with_a_build_only_secret_key():
     instructions = dockerfile_instructions()
-    assert instructions[0] == ("FROM", "python:3.11-slim")
+    assert instructions[0] == ("FROM", "python:3.11-slim AS app")
+    assert instructions[-1] == ("FROM", "app")  # the default target is the app
     [collect] = [arguments for name, arguments in instructions if name == "RUN" and "collectstatic" in arguments]
     assert "DJANGO_SECRET_KEY=" in collect
     # An ENV or ARG key would be baked into the image and used in production.
@@ -255,12 +259,27 @@ def test_the_image_collects_static_files_with_a_build_only_secret_key():
     assert any(name == "RUN" and "-r requirements.txt" in arguments for name, arguments in instructions)
 
 
-def test_the_web_service_publishes_the_port_gunicorn_binds(compose):
-    gunicorn_port = dockerfile_exec_form("CMD")[dockerfile_exec_form("CMD").index("--bind") + 1].rsplit(":", 1)[1]
-    web = compose["services"]["web"]
+def gunicorn_port():
+    command = dockerfile_exec_form("CMD")
+    return command[command.index("--bind") + 1].rsplit(":", 1)[1]
+
+
+def test_gunicorn_publishes_no_port_and_only_the_proxy_is_reachable(compose):
+    web, proxy = compose["services"]["web"], compose["services"]["proxy"]
     assert web["build"] in (".", {"context": "."})
-    container_ports = [str(mapping).rsplit(":", 1)[-1] for mapping in web["ports"]]
-    assert container_ports == [gunicorn_port]
+    assert "ports" not in web
+    assert [str(port) for port in web["expose"]] == [gunicorn_port()]
+    published = [str(mapping) for service in compose["services"].values() for mapping in service.get("ports", [])]
+    assert published == [f"8000:{environment_of(proxy)['NGINX_LISTEN']}"]
+
+
+def test_gunicorn_reads_the_trusted_proxies_as_the_app_does():
+    command = dockerfile_exec_form("CMD")
+    assert command[command.index("--config") + 1] == "config/gunicorn.py"
+    env = {"DJANGO_TRUSTED_PROXIES": "172.28.0.10, 10.0.0.0/8"}
+    code = "import runpy; print(runpy.run_path('config/gunicorn.py')['forwarded_allow_ips'])"
+    completed = run_django("-c", code, environment=env)
+    assert completed.stdout.split() == ["172.28.0.10,10.0.0.0/8"]
 
 
 def test_every_variable_given_to_the_web_service_is_read_by_the_settings(compose):
@@ -282,7 +301,12 @@ def test_database_url_points_at_the_db_service_with_its_credentials(compose):
 
 
 def test_the_web_service_waits_for_a_healthy_database(compose):
-    assert compose["services"]["web"]["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert compose["services"]["web"]["depends_on"] == {
+        "db": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+        # Not healthy: the app skips a replica that is not ready, and reads from db meanwhile.
+        "db-replica": {"condition": "service_started"},
+    }
     healthcheck = compose["services"]["db"]["healthcheck"]
     assert "pg_isready" in " ".join(healthcheck["test"])
 
@@ -309,12 +333,22 @@ def readme():
     return (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_readme_gives_the_two_commands_and_names_every_variable_the_settings_read():
+def test_readme_gives_the_two_commands_and_links_the_configuration():
     text = readme()
     assert "make run" in text and "make test" in text
     assert "docker compose up" in text
-    missing = {name for name in variables_read_by_settings() if name not in text}
+    assert "docs/configuration.md" in text and "docs/deployment.md" in text
+
+
+def test_the_configuration_page_names_every_variable_the_settings_read():
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    missing = {name for name in variables_read_by_settings() if f"`{name}`" not in text}
     assert missing == set()
+
+
+def test_every_docs_page_the_readme_links_exists():
+    for link in re.findall(r"\]\((docs/[^)#]+)", readme()):
+        assert (ROOT / link).exists(), link
 
 
 def readme_paths():
@@ -335,3 +369,102 @@ def test_every_url_the_readme_lists_is_routed():
             resolve(path)
         except Resolver404:
             pytest.fail(f"README lists {path}, which no route serves")
+
+
+# docker-compose.yml against the topology the tests run (deploy/topology.py)
+
+
+def test_compose_runs_the_services_the_tests_run(compose):
+    from deploy.topology import SERVICES
+
+    assert set(compose["services"]) == set(SERVICES)
+
+
+def test_compose_mounts_the_nginx_file_the_tests_run(compose):
+    from deploy.topology import TEMPLATE
+
+    proxy = compose["services"]["proxy"]
+    assert proxy["build"] == {"context": ".", "target": "proxy"}
+    [mount] = proxy["volumes"]
+    source, target, *_ = mount.split(":")
+    assert (ROOT / source).resolve() == TEMPLATE
+    # The nginx image renders /etc/nginx/templates/*.template into conf.d/, included in its http block.
+    assert target.startswith("/etc/nginx/templates/") and target.endswith(".conf.template")
+
+
+def test_the_proxy_is_given_exactly_the_variables_of_the_nginx_file(compose):
+    from deploy.topology import TEMPLATE, TEMPLATE_VARIABLES
+
+    used = set(re.findall(r"\$\{(\w+)\}", TEMPLATE.read_text(encoding="utf-8")))
+    given = environment_of(compose["services"]["proxy"])
+    assert used == set(TEMPLATE_VARIABLES) == set(given)
+    assert given["NGINX_UPSTREAM"] == f"web:{gunicorn_port()}"
+
+
+def test_the_proxy_image_holds_the_static_files_where_the_nginx_file_serves_them(compose):
+    given = environment_of(compose["services"]["proxy"])
+    stages = {}
+    stage = None
+    for keyword, arguments in dockerfile_instructions():
+        if keyword == "FROM":
+            stage = arguments.split(" AS ")[-1] if " AS " in arguments else arguments
+        stages.setdefault(stage, []).append((keyword, arguments))
+    [copy] = [arguments for keyword, arguments in stages["proxy"] if keyword == "COPY"]
+    assert copy == f"--from=app /app/staticfiles {given['NGINX_STATIC_ROOT']}"
+    assert stages["proxy"][0][1].startswith("nginx:")
+
+
+def test_the_web_service_is_wired_as_the_tests_wire_the_app(compose):
+    from deploy.topology import APP_WIRING
+
+    web = environment_of(compose["services"]["web"])
+    assert set(APP_WIRING) <= set(web)
+    assert urlsplit(web["DATABASE_REPLICA_URLS"]).hostname == "db-replica"
+    assert urlsplit(web["DATABASE_REPLICA_URLS"]).path == urlsplit(web["DATABASE_URL"]).path
+    assert urlsplit(web["REDIS_URL"]).hostname == "redis"
+    # The proxy's fixed address is the one the app trusts, on the network's subnet.
+    proxy_address = compose["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+    assert web["DJANGO_TRUSTED_PROXIES"] == proxy_address
+    [subnet] = [entry["subnet"] for entry in compose["networks"]["default"]["ipam"]["config"]]
+    import ipaddress
+
+    assert ipaddress.ip_address(proxy_address) in ipaddress.ip_network(subnet)
+
+
+def test_the_replica_is_a_streaming_copy_of_the_primary(compose):
+    replica, db = compose["services"]["db-replica"], compose["services"]["db"]
+    assert replica["image"] == db["image"]
+    assert replica["depends_on"] == {"db": {"condition": "service_healthy"}}
+    script_mount = [volume for volume in replica["volumes"] if volume.startswith("./")][0]
+    script = (ROOT / script_mount.split(":")[0]).read_text(encoding="utf-8")
+    assert "pg_basebackup" in script and " -R " in script
+    assert environment_of(replica)["PRIMARY_HOST"] == "db"
+    init_mount = [volume for volume in db["volumes"] if volume.startswith("./")][0]
+    assert init_mount.split(":")[1].startswith("/docker-entrypoint-initdb.d/")
+    assert "host replication" in (ROOT / init_mount.split(":")[0]).read_text(encoding="utf-8")
+    for mount in (script_mount, init_mount):
+        assert os.access(ROOT / mount.split(":")[0], os.X_OK)
+
+
+def test_the_rendered_nginx_file_is_valid_for_nginx(tmp_path):
+    from deploy.topology import render_template
+
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.skip("nginx is not installed (scripts/system-deps.sh nginx); the topology tests run it")
+    static = tmp_path / "static"
+    static.mkdir()
+    variables = {
+        "NGINX_LISTEN": "127.0.0.1:1",
+        "NGINX_UPSTREAM": "127.0.0.1:2",
+        "NGINX_STATIC_ROOT": str(static),
+        "NGINX_PROXY_BIND": "off",  # compose's value
+    }
+    (tmp_path / "kb.conf").write_text(render_template(variables), encoding="utf-8")
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log; events {{}} "
+        f"http {{ include /etc/nginx/mime.types; access_log off; include {tmp_path}/kb.conf; }}",
+        encoding="utf-8",
+    )
+    completed = subprocess.run([nginx, "-t", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr

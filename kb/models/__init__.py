@@ -35,6 +35,7 @@ from kb.models.positions import (
 from kb.models.programs import Program, ProgramFact, ProgramFactKind, ValueQualifier
 from kb.models.provenance import LoadedRecord
 from kb.models.sources import Derivation, Source, SourceKind, SourcePart, SourcePartKind
+from kb.models.version import KnowledgeBaseVersion
 
 __all__ = [
     "CITED_FIELDS",
@@ -53,6 +54,7 @@ __all__ = [
     "Jurisdiction",
     "JurisdictionKind",
     "KnowledgeBaseHistory",
+    "KnowledgeBaseVersion",
     "LoadedRecord",
     "Official",
     "Organization",
