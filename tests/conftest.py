@@ -45,9 +45,3 @@ def empty_database(db):
 @pytest.fixture
 def api():
     return APIClient()
-
-
-@pytest.fixture
-def fast_password_hashing(settings):
-    """Tests that create users hash a password each time; the production hasher takes a second."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

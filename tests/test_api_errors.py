@@ -14,8 +14,6 @@ from tests.api_helpers import (  # noqa: F401  (fixtures)
     page,
 )
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
-
 LONG_SEARCH = "a" * 501
 
 # (path, params, the parameter `errors` must name)

@@ -24,8 +24,6 @@ HERALD = "boston-herald-patrick-refuses-to-sign"
 AP = "ap-patrick-massachusetts-wont-participate"
 MODELS = ("position", "official", "source", "jurisdiction", "organization", "program")
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
-
 
 @pytest.fixture
 def editor(db):
