@@ -5,14 +5,11 @@ serializer's, and the benchmark's floor answers the same JSON.
 """
 
 import gzip
-import io
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from api import pagination, reads, serializers
 from bench import floor_views
@@ -20,20 +17,6 @@ from kb import synthetic
 from kb.models import Jurisdiction, Official, Organization, Position, Program, Source
 
 API = "/api/v1/"
-SCALED_POSITIONS = 500
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
-def scaled_kb(knowledge_base):
-    """The real knowledge base with a synthetic one of 500 positions beside it."""
-    call_command(
-        "generate_synthetic_kb", positions=SCALED_POSITIONS, stdout=io.StringIO(), stderr=io.StringIO(), verbosity=0
-    )
 
 
 def queries_of(client, path, params=None, **headers):
