@@ -1,5 +1,5 @@
-"""Cost at scale: every list and detail costs a fixed number of queries at any page size and at
-any size of the knowledge base; deep pages continue by cursor; counts read a bounded number of
+"""Cost at scale: every list and detail costs its budget (tests/query_budgets.py) at any page size
+and beside a synthetic knowledge base; deep pages continue by cursor; counts read a bounded number of
 rows; answers carry ETags (304 when unchanged) and are compressed; the read path's JSON is the
 serializer's, and the benchmark's floor answers the same JSON.
 """
@@ -15,6 +15,7 @@ from api import pagination, reads, serializers
 from bench import floor_views
 from kb import synthetic
 from kb.models import Jurisdiction, Official, Organization, Position, Program, Source
+from tests.query_budgets import DETAILS, FILTERED_BY, LISTS, TIMELINES
 
 API = "/api/v1/"
 
@@ -30,79 +31,63 @@ def first_synthetic(model, **where):
     return synthetic.synthetic(model).filter(**where).order_by("pk").first().slug
 
 
-# (path, queries, which). Lists are read past the real records, where every row has every kind
-# of related record (other names with citations, parents), at offset 10.
-LISTS = [
-    (
-        "positions/",
-        3,
-        "the page joined to its holders (rows); its citations with source slugs; a count of at most 1,001 rows",
-    ),
-    ("programs/", 5, "page with agency; other names; their citations; citations; count"),
-    ("jurisdictions/", 2, "page with parent; count"),
-    ("organizations/", 5, "page with jurisdiction and parent; other names; their citations; citations; count"),
-    ("officials/", 5, "page with jurisdiction and organization; other names; their citations; citations; count"),
-    ("sources/", 2, "page without the texts; count"),
-]
+MODELS = {
+    "positions": Position,
+    "programs": Program,
+    "jurisdictions": Jurisdiction,
+    "organizations": Organization,
+    "officials": Official,
+    "sources": Source,
+}
+# Lists are read past the real records, where every row has every kind of related record (other
+# names with citations, parents).
+LIST_OFFSETS = {"programs": 1, "organizations": 2}
 
 
-@pytest.mark.parametrize(("path", "queries", "which"), LISTS, ids=[case[0] for case in LISTS])
-def test_a_list_costs_the_same_queries_at_two_page_sizes_on_a_scaled_knowledge_base(
-    scaled_kb, api, path, queries, which
-):
-    offset = {"programs/": 1, "organizations/": 2}.get(path, 10)
-    assert queries_of(api, API + path, {"limit": 2, "offset": offset}) == queries
-    assert queries_of(api, API + path, {"limit": 100, "offset": offset}) == queries
+@pytest.mark.parametrize("resource", list(LISTS))
+def test_a_list_costs_its_budget_at_two_page_sizes_on_a_scaled_knowledge_base(scaled_kb, api, resource):
+    offset = LIST_OFFSETS.get(resource, 10)
+    assert queries_of(api, f"{API}{resource}/", {"limit": 2, "offset": offset}) == LISTS[resource].queries
+    assert queries_of(api, f"{API}{resource}/", {"limit": 100, "offset": offset}) == LISTS[resource].queries
 
 
 def test_positions_of_a_program_cost_one_lookup_more_at_any_size(scaled_kb, api):
     program = first_synthetic(Program)
-    # The program by slug (once: filtering reuses the validated filters); page; citations; count.
-    assert queries_of(api, API + "positions/", {"program": program, "limit": 2}) == 4
-    assert queries_of(api, API + "positions/", {"program": program, "limit": 100}) == 4
+    for limit in (2, 100):
+        assert (
+            queries_of(api, API + "positions/", {"program": program, "limit": limit}) == FILTERED_BY["program"].queries
+        )
 
 
 @pytest.mark.parametrize("params", [{"as_of": "2012-06-30"}, {"search": "took part"}, {"stance": "refuses"}])
 def test_filters_without_lookups_cost_the_list_budget(scaled_kb, api, params):
-    assert queries_of(api, API + "positions/", {**params, "limit": 2}) == 3
-    assert queries_of(api, API + "positions/", {**params, "limit": 100}) == 3
+    for limit in (2, 100):
+        assert queries_of(api, API + "positions/", {**params, "limit": limit}) == LISTS["positions"].queries
 
 
-def test_timelines_cost_the_same_queries_at_two_page_sizes(scaled_kb, api):
+def test_timelines_cost_their_budget_at_two_page_sizes(scaled_kb, api):
     state = first_synthetic(Jurisdiction, kind="state")
     official = synthetic.synthetic(Official).filter(positions__isnull=False).order_by("pk").first().slug
-    # The state; its cities; their children (none); page; citations; count.
     for limit in (2, 100):
-        assert queries_of(api, f"{API}jurisdictions/{state}/timeline/", {"limit": limit}) == 6
-    # The official; page; citations; count.
-    for limit in (2, 100):
-        assert queries_of(api, f"{API}officials/{official}/timeline/", {"limit": limit}) == 4
+        assert (
+            queries_of(api, f"{API}jurisdictions/{state}/timeline/", {"limit": limit})
+            == TIMELINES["jurisdictions"].queries
+        )
+        assert (
+            queries_of(api, f"{API}officials/{official}/timeline/", {"limit": limit}) == TIMELINES["officials"].queries
+        )
 
 
-# (resource, model, queries): the same for a real record and a synthetic one.
-DETAILS = [
-    ("positions", Position, 2),  # the position joined to its holders; citations with sources
-    (
-        "programs",
-        Program,
-        7,
-    ),  # with agency; other names; their citations; citations; facts; their citations; jurisdictions
-    ("jurisdictions", Jurisdiction, 1),  # with parent
-    ("organizations", Organization, 4),  # with jurisdiction and parent; other names; their citations; citations
-    ("officials", Official, 4),  # with jurisdiction and organization; other names; their citations; citations
-    ("sources", Source, 1),
-]
+@pytest.mark.parametrize("resource", list(DETAILS))
+def test_a_detail_costs_its_budget_for_a_real_and_a_synthetic_record(scaled_kb, api, resource):
+    model, budget = MODELS[resource], DETAILS[resource]
+    with_every_row = model.objects.filter(**budget.having).distinct().order_by("pk")
+    real = with_every_row.exclude(pk__in=synthetic.synthetic(model)).first()
+    made_up = with_every_row.filter(pk__in=synthetic.synthetic(model)).first()
+    assert real and made_up, f"no {resource} with every related row of its budget: {budget.having}"
 
-
-@pytest.mark.parametrize(("resource", "model", "queries"), DETAILS, ids=[case[0] for case in DETAILS])
-def test_a_detail_costs_the_same_queries_for_a_real_and_a_synthetic_record(scaled_kb, api, resource, model, queries):
-    real = model.objects.exclude(pk__in=synthetic.synthetic(model)).order_by("pk").first().slug
-    made_up = first_synthetic(model)
-    assert queries_of(api, f"{API}{resource}/{real}/") == queries_of(api, f"{API}{resource}/{made_up}/")
-
-
-def test_a_position_detail_costs_two_queries(scaled_kb, api):
-    assert queries_of(api, f"{API}positions/{first_synthetic(Position)}/") == 2
+    assert queries_of(api, f"{API}{resource}/{real.slug}/") == budget.queries
+    assert queries_of(api, f"{API}{resource}/{made_up.slug}/") == budget.queries
 
 
 # ---------------------------------------------------------------- counts and deep pages
@@ -127,6 +112,16 @@ def test_a_count_within_the_limit_is_exact(scaled_kb, api):
         api.get(API + "positions/", {"program": program}).json()["count"]
         == Position.objects.filter(program__slug=program).count()
     )
+
+
+def test_a_hundred_is_the_largest_page(scaled_kb, api):
+    # The real knowledge base alone holds fewer than a hundred records of any kind.
+    response = api.get(API + "positions/", {"limit": 100})
+    assert response.status_code == 200, response.content[:500]
+    assert len(response.json()["results"]) == 100 and response.json()["next"]
+
+    response = api.get(API + "positions/", {"limit": 101})
+    assert response.status_code == 400 and "limit" in response.json()["errors"]
 
 
 def every_slug_following(api, url, link="next"):
