@@ -729,7 +729,3 @@ def test_odd_write_bodies_are_a_400_never_a_500(knowledge_base, token_api, body)
     response = token_api.post(f"{API}positions/", new_position(**body), format="json")
 
     assert_error(response, 400)
-
-
-def test_a_json_body_that_is_not_an_object_is_a_400(knowledge_base, token_api):
-    assert_error(token_api.post(f"{API}positions/", [new_position()], format="json"), 400)
