@@ -82,6 +82,7 @@ def test_the_well_formed_position_of_these_tests_is_accepted(token_api):
 BAD_FIELDS = [
     # malformed and impossible dates
     ("date", {"date": "2011-02-30"}),
+    ("date", {"date": "2011-06-31"}),
     ("date", {"date": "2011-13-01"}),
     ("date", {"date": "2011-06-00"}),
     ("date", {"date": "June 6, 2011"}),
@@ -95,6 +96,7 @@ BAD_FIELDS = [
     # unknown enum values
     ("stance", {"stance": "maybe"}),
     ("stance", {"stance": "REFUSES"}),
+    ("stance", {"stance": "Refuses"}),
     ("stance", {"stance": "refuses "}),
     ("stance", {"stance": ["refuses"]}),
     ("date_precision", {"date_precision": "week"}),
@@ -114,6 +116,7 @@ BAD_FIELDS = [
     ("slug", {"slug": "Not A Slug"}),
     ("slug", {"slug": "a" * 200}),
     ("slug", {"slug": "<script>"}),
+    ("slug", {"slug": "massachusetts-refuses-secure-communities-2011-06-03"}),  # taken
     ("summary", {"summary": "x" * 301}),
     ("summary", {"summary": ""}),
     # unknown fields, at the top and inside a citation
