@@ -1,6 +1,6 @@
 # The two commands of the README. The work is in scripts/, which CI and Docker share.
 #   make run     serve the loaded API at http://127.0.0.1:$(PORT)  (PORT, DATABASE_URL)
-#   make test    the whole suite on SQLite, then on PostgreSQL     (PYTEST_ARGS, DATABASE_URL)
+#   make test    the whole suite on SQLite and on PostgreSQL       (PYTEST_ARGS, TEST_LEGS, DATABASE_URL)
 
 PORT ?= 8000
 PYTEST_ARGS ?=

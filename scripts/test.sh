@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
 # `make test`: install what the tests need, then run the whole suite twice, on SQLite and on
-# PostgreSQL, and fail if either leg fails. Both legs always run and print pytest's summary.
+# PostgreSQL, and fail if either leg fails.
 #   scripts/test.sh [pytest arguments...]       e.g. scripts/test.sh -k healthz -x
 # PostgreSQL: the server DATABASE_URL names when it is set (its user must be allowed to create
 # the test database), otherwise a throwaway cluster (scripts/with-postgres.sh).
+#
+# The two legs run at the same time on a machine with two cores or more, one after the other on
+# one core; TEST_LEGS=serial or TEST_LEGS=parallel decides instead. Each leg writes its output to
+# a file of its own, printed whole when the leg ends: SQLite's first, then PostgreSQL's, each
+# with its time. Then one line for both legs, and the time of the whole run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+run_started=$(date +%s)
+
+case ${TEST_LEGS:-auto} in
+  auto) if [ "$(nproc 2>/dev/null || echo 1)" -ge 2 ]; then mode=parallel; else mode=serial; fi ;;
+  parallel | serial) mode=$TEST_LEGS ;;
+  *) echo "TEST_LEGS must be parallel, serial or auto, not '$TEST_LEGS'." >&2; exit 2 ;;
+esac
 
 scripts/venv.sh requirements-test.txt || exit 1
 
@@ -37,18 +49,72 @@ echo "== ruff =="
 }
 
 reports=$(mktemp -d)
-trap 'rm -rf "$reports"' EXIT
 pytest=(.venv/bin/python -m pytest -p no:cacheprovider "$@")
 failed_legs=()
+legs=()
 
-# run_leg NAME REPORT COMMAND...: run one leg, note its failure; pytest's exit 5 (no test
-# collected) is a failure too: a leg that tested nothing proves nothing.
+# Each leg running in the background has a process group of its own (job control), so that an
+# interruption stops all of it: pytest, and scripts/with-postgres.sh, which then removes its cluster.
+declare -A leg_pid=()
+stop_legs() {
+  local pid
+  for pid in "${leg_pid[@]}"; do
+    kill -TERM -- "-$pid" 2>/dev/null || true
+  done
+  for pid in "${leg_pid[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+}
+trap 'rm -rf "$reports"' EXIT
+trap 'stop_legs; exit 130' INT
+trap 'stop_legs; exit 143' TERM
+
+seconds_as_text() {
+  local seconds=$1
+  if [ "$seconds" -ge 60 ]; then
+    echo "$((seconds / 60)) min $((seconds % 60)) s"
+  else
+    echo "$seconds s"
+  fi
+}
+
+# run_leg NAME COMMAND...: run one leg to its log file, noting its exit status and its time.
 run_leg() {
-  local name=$1 report=$2 status=0
-  shift 2
+  local name=$1 started status=0
+  shift
+  started=$(date +%s)
+  "$@" --junitxml="$reports/$name.xml" >"$reports/$name.log" 2>&1 </dev/null || status=$?
+  echo "$status $(($(date +%s) - started))" >"$reports/$name.status"
+}
+
+# start_leg NAME COMMAND...: run a leg now (serial) or start it in the background (parallel).
+start_leg() {
+  local name=$1
+  shift
+  legs+=("$name")
+  if [ "$mode" = parallel ]; then
+    set -m
+    run_leg "$name" "$@" &
+    leg_pid[$name]=$!
+    set +m
+  else
+    run_leg "$name" "$@"
+  fi
+}
+
+# finish_leg NAME: wait for a leg, print its log whole, then its time; a failure is noted, and
+# pytest's exit 5 (no test collected) is a failure too: a leg that tested nothing proves nothing.
+finish_leg() {
+  local name=$1 status seconds
+  if [ -n "${leg_pid[$name]:-}" ]; then
+    wait "${leg_pid[$name]}" 2>/dev/null || true
+    unset "leg_pid[$name]"
+  fi
   echo
   echo "== $name =="
-  "$@" --junitxml="$report" || status=$?
+  cat "$reports/$name.log"
+  read -r status seconds <"$reports/$name.status" 2>/dev/null || { status=1 seconds=0; }
+  echo "$name leg: $(seconds_as_text "$seconds")"
   case $status in
     0) ;;
     5) echo "$name: no test was collected." >&2; failed_legs+=("$name") ;;
@@ -60,28 +126,39 @@ run_leg() {
 # searches with full-text search, and a live server with a connection per thread. So do the tests
 # that start the production topology (nginx, gunicorn, a primary and a replica, Redis): once is
 # enough. In this leg both are skipped, the reason shown in the summary.
-run_leg "SQLite" "$reports/sqlite.xml" env -u DATABASE_URL \
+start_leg "SQLite" env -u DATABASE_URL \
   SKIP_BROWSER_TESTS="browser tests run in the PostgreSQL leg of make test" \
   SKIP_TOPOLOGY_TESTS="production-topology tests run in the PostgreSQL leg of make test" "${pytest[@]}"
 
+postgresql_note=
 if [ -n "${DATABASE_URL:-}" ]; then
   case $DATABASE_URL in
     postgres://* | postgresql://* | pgsql://*)
       # The URL may carry a password: show only where it points.
       server=${DATABASE_URL#*://}; server=${server#*@}; server=${server%%/*}
-      echo
-      echo "PostgreSQL from DATABASE_URL ($server)"
-      run_leg "PostgreSQL" "$reports/postgresql.xml" "${pytest[@]}"
+      postgresql_note="PostgreSQL from DATABASE_URL ($server)"
+      start_leg "PostgreSQL" "${pytest[@]}"
       ;;
     *)
-      echo
-      echo "== PostgreSQL =="
-      echo "DATABASE_URL is set but is not a PostgreSQL URL (postgres://user:password@host:port/name)." >&2
+      postgresql_note="DATABASE_URL is set but is not a PostgreSQL URL (postgres://user:password@host:port/name)."
       failed_legs+=("PostgreSQL")
       ;;
   esac
 else
-  run_leg "PostgreSQL" "$reports/postgresql.xml" scripts/with-postgres.sh "${pytest[@]}"
+  start_leg "PostgreSQL" scripts/with-postgres.sh "${pytest[@]}"
+fi
+
+if [ "$mode" = parallel ] && [ ${#legs[@]} -gt 1 ]; then
+  echo "The SQLite and PostgreSQL legs run at the same time (TEST_LEGS=serial: one after the other)."
+fi
+for name in "${legs[@]}"; do
+  [ "$name" = PostgreSQL ] && [ -n "$postgresql_note" ] && { echo; echo "$postgresql_note"; }
+  finish_leg "$name"
+done
+if [[ " ${legs[*]} " != *" PostgreSQL "* ]]; then
+  echo
+  echo "== PostgreSQL =="
+  echo "$postgresql_note" >&2
 fi
 
 # One closing line for both legs together, counted from the legs' JUnit reports.
@@ -103,6 +180,7 @@ for path in sys.argv[1:]:
         skipped += int(suite.get("skipped", 0))
 print(f"{tests - failed - skipped} passed, {failed} failed, {skipped} skipped")
 PY
+echo "Whole run: $(seconds_as_text $(($(date +%s) - run_started))), legs $([ "$mode" = parallel ] && echo "at the same time" || echo "one after the other")."
 
 if [ ${#failed_legs[@]} -gt 0 ]; then
   echo "Failed: ${failed_legs[*]}" >&2

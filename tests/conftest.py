@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from kb import synthetic
 from kb.models import (
     Citation,
     Jurisdiction,
@@ -16,6 +17,7 @@ from kb.models import (
     ProgramFact,
     Source,
 )
+from tests.synthetic_kb import ACTIVE_SIZES, refuse_transactional, synthetic_kb_fixture
 
 # Children before parents, so PROTECT never stands in the way of emptying.
 KB_MODELS_LEAVES_FIRST = [
@@ -40,9 +42,25 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def knowledge_base(db):
-    """The real knowledge base (reloaded if a transactional test flushed the database)."""
+    """The real knowledge base, alone (reloaded if a transactional test flushed the database)."""
     if not Position.objects.exists():
         call_command("load_kb", verbosity=0)
+    if ACTIVE_SIZES:
+        # The module's synthetic knowledge base is in place for its other tests: take it out for
+        # this one (the test's rollback puts it back).
+        synthetic.remove()
+
+
+SCALED_POSITIONS = 500
+_scaled_kb = synthetic_kb_fixture(SCALED_POSITIONS)
+
+
+@pytest.fixture
+def scaled_kb(_scaled_kb, db, request):
+    """The real knowledge base with a synthetic one of 500 positions beside it, generated once per
+    module that asks for it (see synthetic_kb_fixture)."""
+    refuse_transactional(request, "scaled_kb")
+    return _scaled_kb
 
 
 @pytest.fixture
@@ -60,12 +78,6 @@ def empty_database(db):
 @pytest.fixture
 def api():
     return APIClient()
-
-
-@pytest.fixture
-def fast_password_hashing(settings):
-    """Tests that create users hash a password each time; the production hasher takes a second."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.hookimpl(tryfirst=True)

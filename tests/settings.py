@@ -14,3 +14,8 @@ from config.settings import *  # noqa: E402, F403
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None  # nothing is collected for tests; whitenoise would warn about the missing folder
+
+# Tests create and sign in users by the hundred; production's hasher (PBKDF2, a million
+# iterations) spends about 0.2 s of CPU on each. Subprocesses started with config.settings still
+# hash as production does (tests/test_setup.py checks both).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

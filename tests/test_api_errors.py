@@ -14,8 +14,6 @@ from tests.api_helpers import (  # noqa: F401  (fixtures)
     page,
 )
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
-
 LONG_SEARCH = "a" * 501
 
 # (path, params, the parameter `errors` must name)
@@ -284,21 +282,6 @@ def test_reading_needs_no_permission(knowledge_base, api):
     api.force_authenticate(reader)
 
     assert page(api.get(f"{API}positions/"))["count"] == 21
-
-
-# ---------------------------------------------------------------- request bodies
-
-
-def test_a_body_that_is_not_json_is_a_400(knowledge_base, superuser_api):
-    response = superuser_api.generic("POST", f"{API}jurisdictions/", "{not json", content_type="application/json")
-
-    assert_error(response, 400, code="parse_error")
-
-
-def test_a_form_encoded_body_is_a_415(knowledge_base, superuser_api):
-    response = superuser_api.post(f"{API}jurisdictions/", {"slug": "texas"})
-
-    assert_error(response, 415, code="unsupported_media_type")
 
 
 # ---------------------------------------------------------------- never a 500

@@ -1,6 +1,6 @@
-"""Query budgets: a page costs the same number of queries whatever its size, so the API's cost does
-not grow with `limit` (as NetBox pins in query_counts.json). Each count is exact, measured, and
-the comment lists the queries.
+"""Query budgets on the real knowledge base: a page costs the same number of queries whatever its
+size, so the API's cost does not grow with `limit`. The budgets, and which queries they are, are
+tests/query_budgets.py's (tests/test_perf_queries.py checks them at scale); each is exact here.
 
 A prefetch runs only when the page has something to prefetch for (Django skips it otherwise), so
 each small page below is chosen to hold records with other names, citations and parents.
@@ -15,53 +15,24 @@ from tests.api_helpers import (  # noqa: F401  (fixtures)
     get,
     page,
 )
+from tests.query_budgets import DETAILS, FILTERED_BY, LISTS, TIMELINES
 
 SMALL = {"limit": 2}
 BIG = {"limit": 20}
-# Every answer under /api/v1/ first reads the knowledge base's version, its ETag (config.http_cache).
-VERSION = 1
 
-# (path, a small page that holds every kind of related row, queries, which they are)
-LISTS = [
-    (
-        "positions/",
-        SMALL,
-        VERSION + 3,
-        "count; the page joined to program, official, jurisdiction, organization; citations with sources",
-    ),
-    (
-        "programs/",
-        SMALL,
-        VERSION + 5,
-        "count; the page with agency; other names; their citations; citations with sources",
-    ),
-    ("jurisdictions/", SMALL, VERSION + 2, "count; the page with parent"),
-    (
-        "organizations/",
-        {"limit": 2, "offset": 2},  # defenders-of-the-program, department-of-homeland-security (other names)
-        VERSION + 5,
-        "count; the page with jurisdiction and parent; other names; their citations; citations with sources",
-    ),
-    (
-        "officials/",
-        {"limit": 2, "offset": 2},  # deval-patrick, mary-beth-heffernan (an other name)
-        VERSION + 5,
-        "count; the page with jurisdiction and organization; other names; their citations; citations with sources",
-    ),
-    ("sources/", SMALL, VERSION + 2, "count; the page, without the texts"),
-    (
-        "jurisdictions/massachusetts/timeline/",
-        SMALL,
-        VERSION + 6,
-        "the jurisdiction; the jurisdictions inside it, one query per level (Boston, then none); "
-        "count; the page joined to its holders; citations with sources",
-    ),
-    (
-        "officials/deval-patrick/timeline/",
-        {"limit": 1},
-        VERSION + 4,
-        "the official; count; the page joined to its holders; citations with sources",
-    ),
+# (path, a small page that holds every kind of related row, budget)
+PAGES = [
+    ("positions/", SMALL, LISTS["positions"]),
+    ("programs/", SMALL, LISTS["programs"]),
+    ("jurisdictions/", SMALL, LISTS["jurisdictions"]),
+    # defenders-of-the-program, department-of-homeland-security (other names)
+    ("organizations/", {"limit": 2, "offset": 2}, LISTS["organizations"]),
+    # deval-patrick, mary-beth-heffernan (an other name)
+    ("officials/", {"limit": 2, "offset": 2}, LISTS["officials"]),
+    ("sources/", SMALL, LISTS["sources"]),
+    # Massachusetts holds Boston, which holds nothing.
+    ("jurisdictions/massachusetts/timeline/", SMALL, TIMELINES["jurisdictions"]),
+    ("officials/deval-patrick/timeline/", {"limit": 1}, TIMELINES["officials"]),
 ]
 
 
@@ -72,52 +43,36 @@ def count_queries(client, path, params):
     return len(queries)
 
 
-@pytest.mark.parametrize(("path", "small_page", "queries", "which"), LISTS, ids=[case[0] for case in LISTS])
+@pytest.mark.parametrize(("path", "small_page", "budget"), PAGES, ids=[case[0] for case in PAGES])
 def test_a_small_and_a_big_page_cost_the_same_queries(
-    knowledge_base, api, django_assert_num_queries, path, small_page, queries, which
+    knowledge_base, api, django_assert_num_queries, path, small_page, budget
 ):
-    with django_assert_num_queries(queries):
+    with django_assert_num_queries(budget.queries):
         small = page(get(api, path, small_page))
-    with django_assert_num_queries(queries):
+    with django_assert_num_queries(budget.queries):
         big = page(get(api, path, BIG))
 
     assert len(small["results"]) <= len(big["results"])
 
 
-# (path, params, queries, which): filters that look records up add their own queries.
+# (path, params, budget): filters that look records up add their own queries.
 FILTERED = [
-    (
-        "positions/",
-        {"program": "secure-communities"},
-        VERSION + 4,
-        "the program, once: checked up front with every parameter, and that check's filters reused; count; page; citations",
-    ),
-    (
-        "positions/",
-        {"jurisdiction": "massachusetts", "include_sub_jurisdictions": "true"},
-        VERSION + 6,
-        "the jurisdiction, once (checked up front; filtering reuses the check); the jurisdictions inside it, one query per level "
-        "(Boston, then none); count; page; citations",
-    ),
-    (
-        "positions/",
-        {"as_of": "2011-06-06", "stance": "refuses"},
-        VERSION + 3,
-        "count; page (superseded positions excluded in SQL); citations",
-    ),
-    ("positions/", {"search": "Heffernan"}, VERSION + 3, "count; page; citations"),
-    ("positions/", {"ordering": "-program"}, VERSION + 3, "count; page; citations"),
-    ("sources/", {"search": "dubious", "kind": "news_article"}, VERSION + 2, "count; page"),
+    ("positions/", {"program": "secure-communities"}, FILTERED_BY["program"]),
+    ("positions/", {"jurisdiction": "massachusetts", "include_sub_jurisdictions": "true"}, FILTERED_BY["jurisdiction"]),
+    ("positions/", {"as_of": "2011-06-06", "stance": "refuses"}, LISTS["positions"]),  # superseded ones excluded in SQL
+    ("positions/", {"search": "Heffernan"}, LISTS["positions"]),
+    ("positions/", {"ordering": "-program"}, LISTS["positions"]),
+    ("sources/", {"search": "dubious", "kind": "news_article"}, LISTS["sources"]),
 ]
 
 
-@pytest.mark.parametrize(("path", "params", "queries", "which"), FILTERED, ids=[str(case[1]) for case in FILTERED])
+@pytest.mark.parametrize(("path", "params", "budget"), FILTERED, ids=[str(case[1]) for case in FILTERED])
 def test_a_filtered_page_costs_a_fixed_number_of_queries(
-    knowledge_base, api, django_assert_num_queries, path, params, queries, which
+    knowledge_base, api, django_assert_num_queries, path, params, budget
 ):
-    with django_assert_num_queries(queries):
+    with django_assert_num_queries(budget.queries):
         page(get(api, path, {**params, "limit": 1}))
-    with django_assert_num_queries(queries):
+    with django_assert_num_queries(budget.queries):
         page(get(api, path, {**params, "limit": 100}))
 
 
@@ -136,13 +91,13 @@ EXPAND_ALL = {
 # (Deval Patrick's timeline has no organization), so the budget is an upper bound that a query per
 # record on a page of 20 would break.
 EXPANSION_BUDGETS = [
-    ("positions/", SMALL, VERSION + 3 + 3 + 3 + 0 + 3),
-    ("programs/", SMALL, VERSION + 5 + 3),
-    ("jurisdictions/", SMALL, VERSION + 2),
-    ("organizations/", {"limit": 2, "offset": 2}, VERSION + 5 + 0 + 3),
-    ("officials/", {"limit": 2, "offset": 2}, VERSION + 5 + 0 + 3),
-    ("jurisdictions/massachusetts/timeline/", SMALL, VERSION + 6 + 3 + 3 + 0 + 3),
-    ("officials/deval-patrick/timeline/", {"limit": 1}, VERSION + 4 + 3 + 3 + 0 + 3),
+    ("positions/", SMALL, LISTS["positions"].queries + 3 + 3 + 0 + 3),
+    ("programs/", SMALL, LISTS["programs"].queries + 3),
+    ("jurisdictions/", SMALL, LISTS["jurisdictions"].queries),
+    ("organizations/", {"limit": 2, "offset": 2}, LISTS["organizations"].queries + 0 + 3),
+    ("officials/", {"limit": 2, "offset": 2}, LISTS["officials"].queries + 0 + 3),
+    ("jurisdictions/massachusetts/timeline/", SMALL, TIMELINES["jurisdictions"].queries + 3 + 3 + 0 + 3),
+    ("officials/deval-patrick/timeline/", {"limit": 1}, TIMELINES["officials"].queries + 3 + 3 + 0 + 3),
 ]
 
 
@@ -176,36 +131,20 @@ def test_an_expanded_agency_costs_no_query_per_record(knowledge_base, api):
     assert count_queries(api, "programs/", {"expand": "agency"}) <= count_queries(api, "programs/", {}) + 3
 
 
-# (path, queries, which)
-DETAILS = [
-    (
-        "positions/boston-participates-since-2006/",
-        VERSION + 2,
-        "the position joined to program, official, jurisdiction, organization; citations with sources",
-    ),
-    (
-        "programs/secure-communities/",
-        VERSION + 6,
-        "the program with its agency; other names; their citations; citations; facts with jurisdiction; facts' citations",
-    ),
-    ("jurisdictions/boston/", VERSION + 1, "the jurisdiction with its parent"),
-    (
-        "organizations/immigration-and-customs-enforcement/",
-        VERSION + 4,
-        "the organization with jurisdiction and parent; other names; their citations; citations",
-    ),
-    (
-        "officials/mary-beth-heffernan/",
-        VERSION + 4,
-        "the official with jurisdiction and organization; other names; their citations; citations",
-    ),
-    ("sources/boston-herald-patrick-refuses-to-sign/", VERSION + 1, "the source"),
+# A record of each resource with every kind of related row its budget reads.
+DETAIL_PATHS = [
+    "positions/boston-participates-since-2006/",
+    "programs/secure-communities/",
+    "jurisdictions/boston/",
+    "organizations/immigration-and-customs-enforcement/",
+    "officials/mary-beth-heffernan/",
+    "sources/boston-herald-patrick-refuses-to-sign/",
 ]
 
 
-@pytest.mark.parametrize(("path", "queries", "which"), DETAILS, ids=[case[0] for case in DETAILS])
-def test_a_detail_costs_a_fixed_number_of_queries(knowledge_base, api, django_assert_num_queries, path, queries, which):
-    with django_assert_num_queries(queries):
+@pytest.mark.parametrize("path", DETAIL_PATHS)
+def test_a_detail_costs_a_fixed_number_of_queries(knowledge_base, api, django_assert_num_queries, path):
+    with django_assert_num_queries(DETAILS[path.split("/")[0]].queries):
         response = get(api, path)
 
     assert response.status_code == 200

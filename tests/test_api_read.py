@@ -6,6 +6,7 @@ Every expected value comes from fixtures/kb.yaml, the curated facts.
 
 import pytest
 
+from kb.models import Citation
 from tests.api_helpers import (  # noqa: F401  (fixtures)
     API,
     RESOURCES,
@@ -113,10 +114,6 @@ def all_results(client, path, params=None):
         results.extend(body["results"])
         url, params = body["next"], None
     return results
-
-
-def source_texts(client):
-    return {slug: get(client, f"sources/{slug}/").json()["text"] for slug in curated_slugs("sources")}
 
 
 def citations_in(record):
@@ -304,17 +301,20 @@ def test_position_citations_are_the_curated_quotes(knowledge_base, api, slug):
         assert citation["end"] - citation["start"] == len(citation["quote"])
 
 
-def test_every_citation_is_verbatim_in_its_source_at_its_offsets(knowledge_base, api):
-    texts = source_texts(api)
+def test_every_citation_is_verbatim_in_its_source_at_its_offsets_before_the_reader_comments(knowledge_base, api):
+    """The one test of it, end to end: the curated fixture, as loaded and as the API serves it."""
+    sources = {slug: get(api, f"sources/{slug}/").json() for slug in curated_slugs("sources")}
     checked = 0
 
     for resource in ("positions", "programs", "organizations", "officials"):
         for slug in sorted(curated_slugs(resource)):
             for citation in citations_in(get(api, f"{resource}/{slug}/").json()):
-                assert texts[citation["source"]][citation["start"] : citation["end"]] == citation["quote"]
+                source = sources[citation["source"]]
+                assert source["text"][citation["start"] : citation["end"]] == citation["quote"], citation
+                assert citation["end"] <= (source["comments_start"] or len(source["text"])), citation
                 checked += 1
 
-    assert checked == 123  # every citation in the knowledge base
+    assert checked == Citation.objects.count() > 100  # every citation in the knowledge base
 
 
 def test_position_citations_are_ordered_by_source_then_offset(knowledge_base, api):
@@ -505,13 +505,6 @@ def test_limit_and_offset_pick_a_slice_of_the_default_order(knowledge_base, api)
 
     assert slugs(get(api, "positions/", {"limit": 5, "offset": 3})) == everything[3:8]
     assert slugs(get(api, "positions/", {"limit": 100, "offset": 21})) == []
-
-
-def test_a_hundred_is_the_largest_page(knowledge_base, api):
-    body = page(get(api, "positions/", {"limit": 100}))
-
-    assert len(body["results"]) == 21
-    assert body["next"] is None
 
 
 @pytest.mark.parametrize("resource", RESOURCES)

@@ -24,8 +24,6 @@ HERALD = "boston-herald-patrick-refuses-to-sign"
 AP = "ap-patrick-massachusetts-wont-participate"
 MODELS = ("position", "official", "source", "jurisdiction", "organization", "program")
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
-
 
 @pytest.fixture
 def editor(db):
@@ -198,24 +196,6 @@ def test_a_citation_error_names_the_quote_and_the_source(knowledge_base, token_a
     assert "Governor Cuomo joined the program" in message and HERALD in message
 
 
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        (new_position(stanse="refuses"), "stanse"),
-        (
-            new_position(citations=[{"source": HERALD, "quote": "New York Gov. Andrew Cuomo", "page": 2}]),
-            "citations.0.page",
-        ),
-    ],
-)
-def test_a_field_the_resource_does_not_have_is_a_400_naming_it(knowledge_base, token_api, body, field):
-    before = kb_counts()
-
-    assert_error(token_api.post(f"{API}positions/", body, format="json"), 400, field)
-
-    assert kb_counts() == before
-
-
 def test_a_position_without_citations_is_a_400(knowledge_base, token_api):
     position = new_position()
     del position["citations"]
@@ -224,54 +204,23 @@ def test_a_position_without_citations_is_a_400(knowledge_base, token_api):
 
 
 @pytest.mark.parametrize(
-    ("changes", "field"),
-    [
-        ({"stance": "maybe"}, "stance"),
-        ({"stance": "Refuses"}, "stance"),
-        ({"date_precision": "week"}, "date_precision"),
-        ({"date_basis": "rumoured"}, "date_basis"),
-        ({"date": "2011-06-31"}, "date"),
-        ({"program": "e-verify"}, "program"),
-        ({"official": "nobody"}, "official"),
-        ({"jurisdiction": "texas"}, "jurisdiction"),
-        ({"organization": "nobody"}, "organization"),
-        ({"slug": "Not A Slug"}, "slug"),
-        ({"slug": "massachusetts-refuses-secure-communities-2011-06-03"}, "slug"),
-        ({"summary": ""}, "summary"),
-        ({"summary": "x" * 301}, "summary"),
-    ],
-)
-def test_a_bad_position_field_is_a_400_naming_it_and_nothing_is_written(knowledge_base, token_api, changes, field):
-    before = kb_counts()
-
-    assert_error(token_api.post(f"{API}positions/", new_position(**changes), format="json"), 400, field)
-
-    assert kb_counts() == before
-
-
-@pytest.mark.parametrize(
     ("date", "precision"),
     [("2011-06-06", "month"), ("2011-06-01", "year"), ("2011-02-01", "year")],
 )
-def test_a_date_that_is_not_the_first_day_of_its_precision_is_a_400(knowledge_base, token_api, date, precision):
+def test_a_date_that_is_not_the_first_day_of_its_precision_is_a_400_naming_the_date(
+    knowledge_base, token_api, date, precision
+):
     before = kb_counts()
 
     body = assert_error(
-        token_api.post(f"{API}positions/", new_position(date=date, date_precision=precision), format="json"), 400
-    )
-
-    assert kb_counts() == before
-    assert body["errors"], body
-
-
-def test_a_date_precision_mismatch_names_the_date_and_says_what_is_accepted(knowledge_base, token_api):
-    body = assert_error(
-        token_api.post(f"{API}positions/", new_position(date="2011-06-06", date_precision="month"), format="json"),
+        token_api.post(f"{API}positions/", new_position(date=date, date_precision=precision), format="json"),
         400,
+        "date",
     )
 
-    assert set(body["errors"]) & {"date", "date_precision"}, body
     assert "__all__" not in body["errors"], body
+    assert date in body["errors"]["date"][0]  # the date given, and what its precision accepts
+    assert kb_counts() == before
 
 
 def test_month_precision_on_the_first_of_the_month_is_accepted(knowledge_base, token_api):
@@ -290,7 +239,9 @@ def test_a_position_held_by_nobody_is_a_400(knowledge_base, token_api):
     )
 
     assert kb_counts() == before
-    assert body["errors"], body
+    # No one field is at fault: the error is the record's, and names each kind of holder.
+    [message] = body["errors"]["__all__"]
+    assert all(holder in message for holder in ("official", "jurisdiction", "organization")), message
 
 
 def test_replacing_a_position_replaces_its_citations(knowledge_base, token_api):
@@ -486,15 +437,11 @@ def test_replacing_changing_and_deleting_an_uncited_source(knowledge_base, token
         ({"slug": HERALD}, "slug"),
         ({"text": ""}, "text"),
         ({"authors": "A Reporter"}, "authors"),
+        ({"published_on": "2011-06-06"}, "published_on"),  # mid-month, with month precision
     ],
 )
 def test_a_bad_source_field_is_a_400_naming_it(knowledge_base, token_api, changes, field):
     assert_error(token_api.post(f"{API}sources/", {**NEW_SOURCE, **changes}, format="json"), 400, field)
-    assert not Source.objects.filter(slug=NEW_SOURCE["slug"]).exists()
-
-
-def test_a_source_published_mid_month_with_month_precision_is_a_400(knowledge_base, token_api):
-    assert_error(token_api.post(f"{API}sources/", {**NEW_SOURCE, "published_on": "2011-06-06"}, format="json"), 400)
     assert not Source.objects.filter(slug=NEW_SOURCE["slug"]).exists()
 
 
@@ -688,16 +635,12 @@ def test_creating_replacing_changing_and_deleting_a_program(knowledge_base, toke
         ({"agency": None}, "agency"),
         ({"slug": "secure-communities"}, "slug"),
         ({"started_precision": "decade"}, "started_precision"),
+        ({"started_on": "1997-03-04"}, "started_on"),  # not the 1st of January, with year precision
     ],
 )
 def test_a_bad_program_field_is_a_400_naming_it(knowledge_base, token_api, changes, field):
     assert_error(token_api.post(f"{API}programs/", {**E_VERIFY, **changes}, format="json"), 400, field)
     assert not Program.objects.filter(name=E_VERIFY["name"]).exists()
-
-
-def test_a_program_start_off_its_precision_is_a_400(knowledge_base, token_api):
-    assert_error(token_api.post(f"{API}programs/", {**E_VERIFY, "started_on": "1997-03-04"}, format="json"), 400)
-    assert not Program.objects.filter(slug="e-verify").exists()
 
 
 def test_deleting_a_program_with_positions_is_a_409_and_nothing_is_deleted(knowledge_base, token_api):
@@ -731,7 +674,3 @@ def test_odd_write_bodies_are_a_400_never_a_500(knowledge_base, token_api, body)
     response = token_api.post(f"{API}positions/", new_position(**body), format="json")
 
     assert_error(response, 400)
-
-
-def test_a_json_body_that_is_not_an_object_is_a_400(knowledge_base, token_api):
-    assert_error(token_api.post(f"{API}positions/", [new_position()], format="json"), 400)

@@ -82,6 +82,7 @@ def test_the_well_formed_position_of_these_tests_is_accepted(token_api):
 BAD_FIELDS = [
     # malformed and impossible dates
     ("date", {"date": "2011-02-30"}),
+    ("date", {"date": "2011-06-31"}),
     ("date", {"date": "2011-13-01"}),
     ("date", {"date": "2011-06-00"}),
     ("date", {"date": "June 6, 2011"}),
@@ -95,6 +96,7 @@ BAD_FIELDS = [
     # unknown enum values
     ("stance", {"stance": "maybe"}),
     ("stance", {"stance": "REFUSES"}),
+    ("stance", {"stance": "Refuses"}),
     ("stance", {"stance": "refuses "}),
     ("stance", {"stance": ["refuses"]}),
     ("date_precision", {"date_precision": "week"}),
@@ -114,6 +116,7 @@ BAD_FIELDS = [
     ("slug", {"slug": "Not A Slug"}),
     ("slug", {"slug": "a" * 200}),
     ("slug", {"slug": "<script>"}),
+    ("slug", {"slug": "massachusetts-refuses-secure-communities-2011-06-03"}),  # taken
     ("summary", {"summary": "x" * 301}),
     ("summary", {"summary": ""}),
     # unknown fields, at the top and inside a citation
@@ -206,9 +209,10 @@ def test_a_body_that_is_not_utf8_is_a_400_parse_error(token_api, unchanged, body
     )
 
 
-@pytest.mark.parametrize("body", [[], [{}], "texas", 42, None, True])
-def test_a_json_body_that_is_not_an_object_is_a_400(token_api, unchanged, body):
-    assert_error(post_json(token_api, "jurisdictions/", body), 400, code="invalid")
+@pytest.mark.parametrize("path", ["jurisdictions/", "positions/"])
+@pytest.mark.parametrize("body", [[], [{}], [new_position()], "texas", 42, None, True])
+def test_a_json_body_that_is_not_an_object_is_a_400(token_api, unchanged, path, body):
+    assert_error(post_json(token_api, path, body), 400, code="invalid")
 
 
 def test_a_body_nested_thousands_deep_is_a_400_not_a_crash(token_api, unchanged):
@@ -234,8 +238,7 @@ def test_a_body_that_is_not_declared_json_is_a_415(token_api, unchanged, content
     response = token_api.generic("POST", API + "jurisdictions/", '{"slug": "texas"}', content_type=content_type)
 
     body = assert_error(response, 415, code="unsupported_media_type")
-    assert "application/json" not in content_type
-    assert "media type" in body["detail"]
+    assert f'media type "{content_type}"' in body["detail"]  # names what was sent
 
 
 def test_an_oversized_body_is_a_413_that_gives_the_limit(token_api, unchanged, settings):

@@ -24,11 +24,6 @@ HERALD = "boston-herald-patrick-refuses-to-sign"
 CUOMO = "New York Gov. Andrew Cuomo"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(fast_password_hashing):
-    pass
-
-
 @pytest.fixture
 def curator(knowledge_base):
     user = User.objects.create_user("curator", password="a-long-enough-password", is_staff=True)

@@ -24,7 +24,7 @@ QUINN = "pat-quinn"
 pytestmark = [
     pytest.mark.skipif(not ON_POSTGRESQL, reason="row locks and concurrent writers: PostgreSQL's, production's"),
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("fast_password_hashing", "knowledge_base"),
+    pytest.mark.usefixtures("knowledge_base"),
 ]
 
 

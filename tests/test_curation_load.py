@@ -26,7 +26,7 @@ QUINN = "pat-quinn"
 ILLINOIS_REFUSES = "illinois-refuses"
 CURATORS_ROLE = "Governor of Illinois (2009-2015)"
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing", "knowledge_base")
+pytestmark = pytest.mark.usefixtures("knowledge_base")
 
 
 @pytest.fixture

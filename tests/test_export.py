@@ -159,7 +159,7 @@ def test_a_second_request_serves_the_same_files_without_building(api, listing, m
     download(api, again, "datapackage")
 
 
-def test_a_write_makes_a_new_version_and_the_next_download_holds_it(api, listing, export_dir, fast_password_hashing):
+def test_a_write_makes_a_new_version_and_the_next_download_holds_it(api, listing, export_dir):
     user = User.objects.create_user("curator", password="a-long-enough-password")
     user.user_permissions.set(Permission.objects.filter(codename="change_jurisdiction"))
     curator = APIClient()

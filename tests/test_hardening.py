@@ -30,11 +30,6 @@ from tests.test_permissions import settings_under
 PASSWORD = "a-long-enough-password"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(fast_password_hashing):
-    return fast_password_hashing
-
-
 @pytest.fixture
 def anon_rate():
     """The anonymous rate for one test (DRF's copy of the rates), counters emptied before and after."""

@@ -18,11 +18,6 @@ CUOMO = "New York Gov. Andrew Cuomo"
 TEXAS = {"slug": "texas", "name": "Texas", "kind": "state", "ocd_id": "ocd-division/country:us/state:tx"}
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def curator(knowledge_base):
     user = User.objects.create_user("curator", password="a-long-enough-password", is_staff=True)

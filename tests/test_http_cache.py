@@ -22,11 +22,6 @@ from tests.api_helpers import API
 VERSION_TABLE = KnowledgeBaseVersion._meta.db_table
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(fast_password_hashing):
-    return fast_password_hashing
-
-
 def current_number():
     return version.current()[0]
 

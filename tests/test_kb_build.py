@@ -1,6 +1,6 @@
 """The fixture build: offsets computed from quotes, and loud, precise failures."""
 
-import json
+import os
 import shutil
 from pathlib import Path
 
@@ -10,7 +10,11 @@ from django.core.management import CommandError, call_command
 
 from kb.fixture_build import DOCUMENTS_DIR, FACTS_FILE, FIXTURE_FILE, BuildError, build_fixture, render_fixture
 
-SHARED_DOCUMENTS = Path(__file__).resolve().parent.parent.parent / "shared" / "documents"
+# The documents as handed to the project, beside the checkout in CI and on the project's machines
+# (not in a fresh clone elsewhere, nor in a worktree); SHARED_DOCUMENTS names another place.
+SHARED_DOCUMENTS = Path(
+    os.environ.get("SHARED_DOCUMENTS") or Path(__file__).resolve().parent.parent.parent / "shared" / "documents"
+)
 
 
 def test_the_committed_fixture_is_up_to_date_with_the_facts_and_documents():
@@ -24,23 +28,17 @@ def test_build_kb_check_passes_on_the_committed_fixture(capsys):
     assert "up to date" in capsys.readouterr().out
 
 
-def test_every_quote_in_the_fixture_is_verbatim_at_its_offsets_and_not_in_reader_comments():
-    records = json.loads(FIXTURE_FILE.read_text(encoding="utf-8"))
-    sources = {r["fields"]["slug"]: r["fields"] for r in records if r["model"] == "kb.source"}
-    citations = [r["fields"] for r in records if r["model"] == "kb.citation"]
-    assert len(citations) > 100
-    for citation in citations:
-        source = sources[citation["source"][0]]
-        assert source["text"][citation["start"] : citation["end"]] == citation["quote"]
-        assert citation["end"] <= (source["comments_start"] or len(source["text"]))
+def test_the_project_keeps_five_documents():
+    assert len(list(DOCUMENTS_DIR.glob("*.txt"))) == 5
 
 
-def test_the_project_keeps_its_own_copy_of_the_documents():
+def test_the_projects_copy_of_the_documents_is_the_shared_documents_byte_for_byte():
+    if not SHARED_DOCUMENTS.is_dir():
+        pytest.skip(f"no shared documents at {SHARED_DOCUMENTS} to compare the copy with (set SHARED_DOCUMENTS)")
     names = sorted(path.name for path in DOCUMENTS_DIR.glob("*.txt"))
-    assert len(names) == 5
-    if SHARED_DOCUMENTS.is_dir():  # beside the checkout on developer machines and in CI
-        for name in names:
-            assert (DOCUMENTS_DIR / name).read_bytes() == (SHARED_DOCUMENTS / name).read_bytes()
+    assert names == sorted(path.name for path in SHARED_DOCUMENTS.glob("*.txt"))
+    for name in names:
+        assert (DOCUMENTS_DIR / name).read_bytes() == (SHARED_DOCUMENTS / name).read_bytes(), name
 
 
 def test_each_document_is_one_source():

@@ -196,12 +196,10 @@ def test_the_year_it_was_to_become_mandatory():
     assert (fact.kind, fact.date, fact.date_precision) == ("mandatory_by", datetime.date(2013, 1, 1), "year")
 
 
-def test_every_fact_has_a_citation_and_every_citation_is_verbatim():
-    for position in Position.objects.all():
-        assert position.citations.exists(), position.slug
-    for citation in Citation.objects.select_related("source"):
-        assert citation.source.text[citation.start : citation.end] == citation.quote
-        assert citation.end <= citation.source.evidence_end
+def test_every_position_has_a_citation():
+    # That each citation is verbatim at its offsets is tests/test_api_read.py's to check.
+    assert Position.objects.exists()
+    assert not Position.objects.filter(citations__isnull=True).exists()
 
 
 def test_every_stance_carries_its_date_precision_and_wording():

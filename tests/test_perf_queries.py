@@ -1,39 +1,23 @@
-"""Cost at scale: every list and detail costs a fixed number of queries at any page size and at
-any size of the knowledge base; deep pages continue by cursor; counts read a bounded number of
+"""Cost at scale: every list and detail costs its budget (tests/query_budgets.py) at any page size
+and beside a synthetic knowledge base; deep pages continue by cursor; counts read a bounded number of
 rows; answers carry ETags (304 when unchanged) and are compressed; the read path's JSON is the
 serializer's, and the benchmark's floor answers the same JSON.
 """
 
 import gzip
-import io
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from api import pagination, reads, serializers
-from bench import floor_views, measure, targets
+from bench import floor_views
 from kb import synthetic
 from kb.models import Jurisdiction, Official, Organization, Position, Program, Source
+from tests.query_budgets import DETAILS, FILTERED_BY, LISTS, TIMELINES
 
 API = "/api/v1/"
-SCALED_POSITIONS = 500
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
-def scaled_kb(knowledge_base):
-    """The real knowledge base with a synthetic one of 500 positions beside it."""
-    call_command(
-        "generate_synthetic_kb", positions=SCALED_POSITIONS, stdout=io.StringIO(), stderr=io.StringIO(), verbosity=0
-    )
 
 
 def queries_of(client, path, params=None, **headers):
@@ -47,90 +31,63 @@ def first_synthetic(model, **where):
     return synthetic.synthetic(model).filter(**where).order_by("pk").first().slug
 
 
-# Every answer under /api/v1/ first reads the knowledge base's version, its ETag (config.http_cache).
-VERSION = 1
-
-# (path, queries, which). Lists are read past the real records, where every row has every kind
-# of related record (other names with citations, parents), at offset 10.
-LISTS = [
-    (
-        "positions/",
-        VERSION + 3,
-        "the page joined to its holders (rows); its citations with source slugs; a count of at most 1,001 rows",
-    ),
-    ("programs/", VERSION + 5, "page with agency; other names; their citations; citations; count"),
-    ("jurisdictions/", VERSION + 2, "page with parent; count"),
-    (
-        "organizations/",
-        VERSION + 5,
-        "page with jurisdiction and parent; other names; their citations; citations; count",
-    ),
-    (
-        "officials/",
-        VERSION + 5,
-        "page with jurisdiction and organization; other names; their citations; citations; count",
-    ),
-    ("sources/", VERSION + 2, "page without the texts; count"),
-]
+MODELS = {
+    "positions": Position,
+    "programs": Program,
+    "jurisdictions": Jurisdiction,
+    "organizations": Organization,
+    "officials": Official,
+    "sources": Source,
+}
+# Lists are read past the real records, where every row has every kind of related record (other
+# names with citations, parents).
+LIST_OFFSETS = {"programs": 1, "organizations": 2}
 
 
-@pytest.mark.parametrize(("path", "queries", "which"), LISTS, ids=[case[0] for case in LISTS])
-def test_a_list_costs_the_same_queries_at_two_page_sizes_on_a_scaled_knowledge_base(
-    scaled_kb, api, path, queries, which
-):
-    offset = {"programs/": 1, "organizations/": 2}.get(path, 10)
-    assert queries_of(api, API + path, {"limit": 2, "offset": offset}) == queries
-    assert queries_of(api, API + path, {"limit": 100, "offset": offset}) == queries
+@pytest.mark.parametrize("resource", list(LISTS))
+def test_a_list_costs_its_budget_at_two_page_sizes_on_a_scaled_knowledge_base(scaled_kb, api, resource):
+    offset = LIST_OFFSETS.get(resource, 10)
+    assert queries_of(api, f"{API}{resource}/", {"limit": 2, "offset": offset}) == LISTS[resource].queries
+    assert queries_of(api, f"{API}{resource}/", {"limit": 100, "offset": offset}) == LISTS[resource].queries
 
 
 def test_positions_of_a_program_cost_one_lookup_more_at_any_size(scaled_kb, api):
     program = first_synthetic(Program)
-    # The program by slug (once: filtering reuses the validated filters); page; citations; count.
-    assert queries_of(api, API + "positions/", {"program": program, "limit": 2}) == VERSION + 4
-    assert queries_of(api, API + "positions/", {"program": program, "limit": 100}) == VERSION + 4
+    for limit in (2, 100):
+        assert (
+            queries_of(api, API + "positions/", {"program": program, "limit": limit}) == FILTERED_BY["program"].queries
+        )
 
 
 @pytest.mark.parametrize("params", [{"as_of": "2012-06-30"}, {"search": "took part"}, {"stance": "refuses"}])
 def test_filters_without_lookups_cost_the_list_budget(scaled_kb, api, params):
-    assert queries_of(api, API + "positions/", {**params, "limit": 2}) == VERSION + 3
-    assert queries_of(api, API + "positions/", {**params, "limit": 100}) == VERSION + 3
+    for limit in (2, 100):
+        assert queries_of(api, API + "positions/", {**params, "limit": limit}) == LISTS["positions"].queries
 
 
-def test_timelines_cost_the_same_queries_at_two_page_sizes(scaled_kb, api):
+def test_timelines_cost_their_budget_at_two_page_sizes(scaled_kb, api):
     state = first_synthetic(Jurisdiction, kind="state")
     official = synthetic.synthetic(Official).filter(positions__isnull=False).order_by("pk").first().slug
-    # The state; its cities; their children (none); page; citations; count.
     for limit in (2, 100):
-        assert queries_of(api, f"{API}jurisdictions/{state}/timeline/", {"limit": limit}) == VERSION + 6
-    # The official; page; citations; count.
-    for limit in (2, 100):
-        assert queries_of(api, f"{API}officials/{official}/timeline/", {"limit": limit}) == VERSION + 4
+        assert (
+            queries_of(api, f"{API}jurisdictions/{state}/timeline/", {"limit": limit})
+            == TIMELINES["jurisdictions"].queries
+        )
+        assert (
+            queries_of(api, f"{API}officials/{official}/timeline/", {"limit": limit}) == TIMELINES["officials"].queries
+        )
 
 
-# (resource, model, queries): the same for a real record and a synthetic one.
-DETAILS = [
-    ("positions", Position, 2),  # the position joined to its holders; citations with sources
-    (
-        "programs",
-        Program,
-        7,
-    ),  # with agency; other names; their citations; citations; facts; their citations; jurisdictions
-    ("jurisdictions", Jurisdiction, 1),  # with parent
-    ("organizations", Organization, 4),  # with jurisdiction and parent; other names; their citations; citations
-    ("officials", Official, 4),  # with jurisdiction and organization; other names; their citations; citations
-    ("sources", Source, 1),
-]
+@pytest.mark.parametrize("resource", list(DETAILS))
+def test_a_detail_costs_its_budget_for_a_real_and_a_synthetic_record(scaled_kb, api, resource):
+    model, budget = MODELS[resource], DETAILS[resource]
+    with_every_row = model.objects.filter(**budget.having).distinct().order_by("pk")
+    real = with_every_row.exclude(pk__in=synthetic.synthetic(model)).first()
+    made_up = with_every_row.filter(pk__in=synthetic.synthetic(model)).first()
+    assert real and made_up, f"no {resource} with every related row of its budget: {budget.having}"
 
-
-@pytest.mark.parametrize(("resource", "model", "queries"), DETAILS, ids=[case[0] for case in DETAILS])
-def test_a_detail_costs_the_same_queries_for_a_real_and_a_synthetic_record(scaled_kb, api, resource, model, queries):
-    real = model.objects.exclude(pk__in=synthetic.synthetic(model)).order_by("pk").first().slug
-    made_up = first_synthetic(model)
-    assert queries_of(api, f"{API}{resource}/{real}/") == queries_of(api, f"{API}{resource}/{made_up}/")
-
-
-def test_a_position_detail_costs_two_queries_after_the_version(scaled_kb, api):
-    assert queries_of(api, f"{API}positions/{first_synthetic(Position)}/") == VERSION + 2
+    assert queries_of(api, f"{API}{resource}/{real.slug}/") == budget.queries
+    assert queries_of(api, f"{API}{resource}/{made_up.slug}/") == budget.queries
 
 
 # ---------------------------------------------------------------- counts and deep pages
@@ -155,6 +112,16 @@ def test_a_count_within_the_limit_is_exact(scaled_kb, api):
         api.get(API + "positions/", {"program": program}).json()["count"]
         == Position.objects.filter(program__slug=program).count()
     )
+
+
+def test_a_hundred_is_the_largest_page(scaled_kb, api):
+    # The real knowledge base alone holds fewer than a hundred records of any kind.
+    response = api.get(API + "positions/", {"limit": 100})
+    assert response.status_code == 200, response.content[:500]
+    assert len(response.json()["results"]) == 100 and response.json()["next"]
+
+    response = api.get(API + "positions/", {"limit": 101})
+    assert response.status_code == 400 and "limit" in response.json()["errors"]
 
 
 def every_slug_following(api, url, link="next"):
@@ -241,9 +208,7 @@ def test_an_answer_carries_an_etag_and_an_unchanged_one_is_a_304(knowledge_base,
 
 def test_a_change_makes_the_old_etag_stale(knowledge_base, api):
     etag = api.get(API + "positions/")["ETag"]
-    position = Position.objects.get(slug="illinois-refuses")
-    position.summary = "Illinois refused, as reworded."
-    position.save()
+    Position.objects.filter(slug="illinois-refuses").update(summary="Illinois refused, as reworded.")
 
     assert api.get(API + "positions/", HTTP_IF_NONE_MATCH=etag).status_code == 200
 
@@ -306,76 +271,3 @@ def test_the_floor_timeline_and_detail_answer_what_the_api_answers(knowledge_bas
     assert timeline["results"] == api.get(API + "jurisdictions/massachusetts/timeline/").json()["results"]
     detail = orjson.loads(floor_views.position(RequestFactory().get("/"), "illinois-refuses").content)
     assert detail == api.get(API + "positions/illinois-refuses/").json()
-
-
-# ---------------------------------------------------------------- the benchmark's operations
-
-# What every benchmark operation waits for when the API does not answer it yet.
-NOT_ANSWERED = {400, 404}
-
-
-def benchmark_operations():
-    return targets.operations()
-
-
-def test_every_benchmark_operation_is_answered_or_waits_for_a_named_feature(scaled_kb, api):
-    plan = benchmark_operations()
-    assert plan["operations"]
-    for name, operation in plan["operations"].items():
-        response = api.get(operation["path"])
-        if operation.get("needs"):
-            assert response.status_code == 200 or response.status_code in NOT_ANSWERED, (name, response.content[:300])
-        else:
-            assert response.status_code == 200, (name, response.content[:300])
-
-
-@pytest.mark.urls("tests.bench_urls")
-def test_the_floor_answers_what_the_api_answers_on_every_benchmark_operation(scaled_kb, api):
-    plan = benchmark_operations()
-    compared = set()
-    for name, operation in plan["operations"].items():
-        answer = api.get(operation["path"])
-        floor = api.get("/bench/floor" + operation["path"])
-        if answer.status_code != 200:
-            continue
-        if floor.status_code == 404 and b"row writer" in floor.content:
-            continue  # a detail whose record has no row writer in api.reads yet
-        if operation.get("needs") and floor.status_code == 400:
-            continue  # a feature newer than the floor: bench/run.py reports the floor as not available
-        assert floor.status_code == 200, (name, floor.content[:300])
-        difference = measure.same_as_api(
-            measure.Answer(200, 0, body=answer.content), measure.Answer(200, 0, body=floor.content), "floor", "date"
-        )
-        assert difference is None, (name, difference)
-        compared.add(name)
-    # Every filter, pair, search, timeline and the position's detail the API answers today has its floor.
-    assert {
-        "stance",
-        "program",
-        "jurisdiction",
-        "jurisdiction_sub",
-        "official",
-        "organization",
-        "source",
-        "date_range",
-        "as_of",
-        "stance_program",
-        "stance_jurisdiction",
-        "as_of_stance",
-        "as_of_program",
-        "search_word",
-        "timeline_jurisdiction",
-        "timeline_official",
-        "detail_position",
-        "deep_page",
-    } <= compared
-
-
-@pytest.mark.urls("tests.bench_urls")
-@pytest.mark.parametrize(
-    "path",
-    ["positions/?voiced_by=someone", "positions/?limit=5&facet=stance", "jurisdictions/massachusetts/timeline/?oops=1"],
-)
-def test_the_floor_refuses_a_parameter_it_does_not_know_rather_than_ignore_it(knowledge_base, api, path):
-    response = api.get(f"/bench/floor{API}{path}")
-    assert response.status_code == 400 and b"no floor for" in response.content

@@ -29,11 +29,6 @@ PASSWORD = "a-long-enough-password"
 ALLOWED_ORIGIN = "https://reader.example.org"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def kb_state():
     return {model._meta.label: model._default_manager.count() for model in apps.get_app_config("kb").get_models()}
 

@@ -109,12 +109,12 @@ def token_client(user):
 
 
 @pytest.fixture
-def writer(knowledge_base, fast_password_hashing):
+def writer(knowledge_base):
     return token_client(User.objects.create_superuser("writer", password="a-long-enough-password"))
 
 
 @pytest.fixture
-def reader(knowledge_base, fast_password_hashing):
+def reader(knowledge_base):
     return token_client(User.objects.create_user("reader", password="a-long-enough-password"))
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from django.contrib.auth.hashers import make_password
 from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.urls import Resolver404, resolve
@@ -134,6 +135,12 @@ def test_logs_go_to_standard_output():
     assert completed.returncode == 0, completed.stderr
     assert "logged-to-stdout" in completed.stdout
     assert "logged-to-stdout" not in completed.stderr
+
+
+def test_the_tests_hash_passwords_fast_and_production_hashes_them_slowly():
+    assert make_password("a-long-enough-password").startswith("md5$")
+    production = settings_under(PRODUCTION_ENVIRONMENT, "PASSWORD_HASHERS")["PASSWORD_HASHERS"]
+    assert production[0] == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
 
 
 def test_deploy_check_passes_with_production_variables():

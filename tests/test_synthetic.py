@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from kb import synthetic
 from kb.models import Citation, Jurisdiction, Official, Organization, OtherName, Position, Program, ProgramFact, Source
 from kb.search import search_text_of
+from tests.synthetic_kb import refuse_transactional, synthetic_kb_fixture
 
 KB_MODELS = [Source, Jurisdiction, Organization, Official, Program, ProgramFact, Position, OtherName, Citation]
 POSITIONS = 300
@@ -30,9 +31,13 @@ def generate(positions=POSITIONS, **options):
     return out.getvalue()
 
 
+_synthetic_kb = synthetic_kb_fixture(POSITIONS)
+
+
 @pytest.fixture
-def synthetic_kb(knowledge_base):
-    generate()
+def synthetic_kb(_synthetic_kb, db, request):
+    """The real knowledge base with a synthetic one of 300 positions, generated once for the module."""
+    refuse_transactional(request, "synthetic_kb")
 
 
 def test_generating_then_removing_leaves_the_real_knowledge_base_as_it_was(knowledge_base):
@@ -111,6 +116,21 @@ def test_synthetic_positions_are_found_by_search(synthetic_kb, client):
     assert position.slug in [result["slug"] for result in response.json()["results"]]
 
 
-def test_a_size_below_one_is_refused(knowledge_base):
+# The module's synthetic knowledge base (tests/synthetic_kb.py): made once, and what a test
+# writes in it is undone for the next. The two tests below run in this order.
+def test_a_test_may_delete_the_modules_synthetic_knowledge_base(synthetic_kb):
+    synthetic.remove()
+    assert set(synthetic.counts().values()) == {0}
+
+
+def test_the_next_test_finds_the_modules_synthetic_knowledge_base_whole_again(synthetic_kb):
+    counts = synthetic.counts()
+    assert counts["Position"] == POSITIONS and counts["Citation"] >= 2 * POSITIONS
+
+
+def test_knowledge_base_is_the_real_one_alone_even_in_a_module_with_a_synthetic_one(knowledge_base):
+    assert set(synthetic.counts().values()) == {0}
+    assert Position.objects.count() == 21
+
     with pytest.raises(CommandError, match="--positions must be 1 or more"):
         generate(positions=0)

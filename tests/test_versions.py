@@ -30,7 +30,7 @@ RECORDS = [
     ("sources", Source, HERALD),
 ]
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing", "knowledge_base")
+pytestmark = pytest.mark.usefixtures("knowledge_base")
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ HERALD = "boston-herald-patrick-refuses-to-sign"
 DATABASE_WORDS = ("duplicate key", "violates", "DETAIL", "Key (", "UNIQUE constraint", "kb_jurisdiction")
 postgresql_only = pytest.mark.skipif(not ON_POSTGRESQL, reason="a PostgreSQL trigger")
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing", "knowledge_base")
+pytestmark = pytest.mark.usefixtures("knowledge_base")
 
 
 @pytest.fixture
