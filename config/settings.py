@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "simple_history",
     "kb",
     "api",
+    "pages",
 ]
 
 MIDDLEWARE = [

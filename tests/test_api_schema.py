@@ -221,11 +221,12 @@ def test_the_documentation_pages_read_the_local_schema(client, path):
     assert "/api/schema/" in client.get(path).content.decode()
 
 
-def test_the_home_page_redirects_to_the_documentation(client):
+@pytest.mark.django_db
+def test_the_home_page_links_the_documentation(client):
     response = client.get("/")
 
-    assert response.status_code == 302
-    assert response["Location"] == "/api/docs/"
+    assert response.status_code == 200  # the landing page (pages/), no longer a redirect to Swagger UI
+    assert 'href="/api/docs/"' in response.content.decode()
 
 
 # ---------------------------------------------------------------- the browsable API
