@@ -309,17 +309,23 @@ def readme():
     return (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_readme_gives_the_two_commands_and_names_every_variable_the_settings_read():
+def test_readme_gives_the_two_commands_and_links_the_configuration():
     text = readme()
     assert "make run" in text and "make test" in text
     assert "docker compose up" in text
-    missing = {name for name in variables_read_by_settings() if name not in text}
+    assert "docs/configuration.md" in text and "docs/deployment.md" in text
+
+
+def test_the_configuration_page_names_every_variable_the_settings_read():
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    missing = {name for name in variables_read_by_settings() if f"`{name}`" not in text}
     assert missing == set()
 
 
 def readme_paths():
-    """Paths in the README's URL table: rows like | Swagger UI | http://127.0.0.1:8000/api/docs/ |."""
-    return re.findall(r"^\|[^|]*\|\s*`?http://127\.0\.0\.1:8000(/[^`|\s]*)`?\s*\|", readme(), flags=re.MULTILINE)
+    """Paths in the URL table of docs/api.md: rows like | Swagger UI | http://127.0.0.1:8000/api/docs/ |."""
+    table = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    return re.findall(r"^\|[^|]*\|\s*`?http://127\.0\.0\.1:8000(/[^`|\s]*)`?\s*\|", table, flags=re.MULTILINE)
 
 
 def test_every_url_the_readme_lists_is_routed():
