@@ -251,6 +251,11 @@ def _intervals(positions):
     return spans
 
 
+def overlaps(interval, window):
+    """Whether a position's interval has a day in the window (every interval does in no window)."""
+    return window is None or not (interval.latest < window[0] or interval.earliest > window[1])
+
+
 class Scale:
     """Days to x across the stretches, one number of pixels per day for all of them."""
 
@@ -400,10 +405,10 @@ def layout(positions, holder_kinds, page_url, window=None):
     shown = []
     for position in positions:
         interval = Interval.of(position)
-        if window is not None and (interval.latest < window[0] or interval.earliest > window[1]):
-            timeline.outside += 1
-        else:
+        if overlaps(interval, window):
             shown.append((position, interval))
+        else:
+            timeline.outside += 1
     if not shown:
         return timeline
 

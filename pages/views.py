@@ -98,7 +98,11 @@ def landing(request):
     covered = timeline.span_words(span["first"], span["last"]) if span["first"] else ""
     counts = [
         (kb.Position.objects.count(), "positions", "stances of a holder on a program, each dated and cited"),
-        (kb.Event.objects.count(), "disputed events", "happenings the sources tell differently, every version kept"),
+        (
+            kb.Event.objects.annotate(told=Count("versions")).filter(told__gt=1).count(),
+            "disputed events",
+            "happenings the sources tell differently, every version kept",
+        ),
         (kb.Citation.objects.count(), "citations", "verbatim quotes at known offsets in the sources"),
         (kb.Source.objects.count(), "sources", "the documents, each readable with its quotes marked"),
         (kb.Jurisdiction.objects.count(), "jurisdictions", "countries, states and cities"),
@@ -152,7 +156,8 @@ class TimelineQuery:
         if not raw:
             return None
         try:
-            return datetime.date.fromisoformat(raw) if len(raw) == 10 else None
+            if len(raw) == 10:  # only YYYY-MM-DD, as the API's date filters
+                return datetime.date.fromisoformat(raw)
         except ValueError:
             pass
         self.errors[name] = ["Enter a real date written YYYY-MM-DD."]
@@ -203,7 +208,7 @@ def timeline_context(request, positions, query, jurisdiction_filter=False):
     if query.holder:
         filtered = filtered.filter(holder_condition(query.holder))
     filtered = filtered.order_by("date_earliest", "slug")
-    rows, records = write("position", filtered[: MAX_POSITIONS + 1], request)
+    _, records = write("position", filtered[: MAX_POSITIONS + 1], request)
     truncated = len(records) > MAX_POSITIONS
     records = records[:MAX_POSITIONS]
 
@@ -239,16 +244,20 @@ def timeline_context(request, positions, query, jurisdiction_filter=False):
     if query.window is None:
         for stretch, zoom in zip(drawn.stretches, windows, strict=False):
             stretch.href = zoom["href"]
-    listed = [
-        {
-            "record": record,
-            "holder": holder_of(record),
-            "holder_href": page_url(holder_of(record)[0], holder_of(record)[3]),
-            "stance_name": stance_label(record["stance"]),
-            "interval": Interval.of(record),
-        }
-        for record in records
-    ]
+    listed = []
+    for record in records:
+        interval = Interval.of(record)
+        if timeline.overlaps(interval, query.window):
+            kind, _, name, slug = holder_of(record)
+            listed.append(
+                {
+                    "record": record,
+                    "holder_name": name,
+                    "holder_href": page_url(kind, slug),
+                    "stance_name": stance_label(record["stance"]),
+                    "interval": interval,
+                }
+            )
     return {
         "timeline": drawn,
         "legend": legend,

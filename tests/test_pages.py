@@ -238,7 +238,7 @@ def test_the_landing_page_says_what_the_knowledge_base_covers_and_links_everythi
         (Source.objects.count(), "sources"),
         (Jurisdiction.objects.count(), "jurisdictions"),
         (Citation.objects.count(), "citations"),
-        (Event.objects.count(), "disputed events"),
+        (Event.objects.annotate(told=Count("versions")).filter(told__gt=1).count(), "disputed events"),
     ):
         assert f"<strong>{count}</strong> {noun}" in html
     assert "Jan 2006 – Jun 2011" in html  # the positions' date range
@@ -348,6 +348,7 @@ def test_a_window_draws_only_what_overlaps_it_and_says_what_is_left_out(client, 
     assert drawn == set(overlapping.values_list("slug", flat=True))
     left_out = Position.objects.count() - len(drawn)
     assert f"{left_out} positions fall outside" in html
+    assert len(re.findall(r'<td><a href="/positions/', html)) == len(drawn)  # the list is of what is drawn
     # A range that began before the window is drawn cut, with an arrow where it goes on.
     assert 'class="clipped"' in html
 
@@ -369,6 +370,7 @@ def test_each_stretch_of_time_kept_is_a_zoom_link(client, knowledge_base):
         ("from=2011-13-01&to=2011-06-30", {"from"}),
         ("from=2011-06-30&to=2011-05-01", {"to"}),
         ("from=2011-05-01", {"to"}),
+        ("from=2011-5-1&to=2011-06-30", {"from"}),
         ("jurisdiction=atlantis", {"jurisdiction"}),
         ("colour=red&stance=likes", {"colour", "stance"}),
     ],
