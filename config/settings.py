@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "axes",
     "kb",
     "api",
+    "pages",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from api import docs
@@ -9,7 +8,6 @@ from api.exceptions import page_not_found
 from config.views import healthz
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="swagger-ui", permanent=False), name="home"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("api.urls")),
@@ -18,6 +16,8 @@ urlpatterns = [
     path("api/redoc/", docs.redoc, name="redoc"),
     # Unknown API paths answer in JSON even with debug on, whose 404 page is HTML.
     re_path(r"^api/", page_not_found),
+    # The pages people look at: the landing page, timelines, positions, the source reader.
+    path("", include("pages.urls")),
 ]
 
 if settings.KB_BENCH_FLOOR:

@@ -235,11 +235,12 @@ def test_the_documentation_pages_run_no_inline_script(client, path):
     assert re.findall(r"<script\b(?![^>]*\bsrc=)[^>]*>", html) == []
 
 
-def test_the_home_page_redirects_to_the_documentation(client):
+@pytest.mark.django_db
+def test_the_home_page_links_the_documentation(client):
     response = client.get("/")
 
-    assert response.status_code == 302
-    assert response["Location"] == "/api/docs/"
+    assert response.status_code == 200  # the landing page (pages/), no longer a redirect to Swagger UI
+    assert 'href="/api/docs/"' in response.content.decode()
 
 
 # ---------------------------------------------------------------- the browsable API
