@@ -1,21 +1,14 @@
-"""Pages are cached whole, keyed by the knowledge base's version: any write makes a new key.
-
-`knowledge_base_version()` is the one place the version is read. Until `kb.version.current()`
-(issue 17) lands, it is computed from the tables themselves, in one statement of index probes:
-for every kind of record, the highest primary key of its table and of its history table. Every
-save and delete through the ORM adds a history row (simple_history), and a bulk insert or a raw
-delete of the newest rows moves the highest key, so each write the project makes changes it.
-When `kb.version` lands, its body becomes `return str(kb.version.current()[0])`.
+"""Pages are cached whole, keyed by the knowledge base's version (kb.version, which every write
+advances): any write makes a new key.
 """
 
 import functools
 import logging
 
 from django.core.cache import cache
-from django.db import connection
 from django.http import HttpResponse
 
-from kb.registry import record_models
+from kb import version
 
 logger = logging.getLogger(__name__)
 
@@ -24,21 +17,9 @@ CONTENT_SECURITY_POLICY = "default-src 'self'"
 CACHE_SECONDS = 24 * 60 * 60  # a new version is a new key; this only bounds what stale keys cost
 
 
-@functools.cache
-def _version_statement():
-    quote = connection.ops.quote_name
-    probes = []
-    for model in record_models():
-        for table_model, key in ((model, model._meta.pk), (model.history.model, model.history.model._meta.pk)):
-            probes.append(f"(SELECT MAX({quote(key.column)}) FROM {quote(table_model._meta.db_table)})")
-    return "SELECT " + ", ".join(probes)
-
-
 def knowledge_base_version():
     """A string that changes whenever the knowledge base does (one query)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_version_statement())
-        return "-".join("" if value is None else str(value) for value in cursor.fetchone())
+    return str(version.current()[0])
 
 
 def page_cache_key(request, version):
