@@ -132,5 +132,7 @@ def test_knowledge_base_is_the_real_one_alone_even_in_a_module_with_a_synthetic_
     assert set(synthetic.counts().values()) == {0}
     assert Position.objects.count() == 21
 
+
+def test_a_size_below_one_is_refused(knowledge_base):
     with pytest.raises(CommandError, match="--positions must be 1 or more"):
         generate(positions=0)
