@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -289,7 +290,7 @@ class SourceAdmin(SearchTextAdmin):
         pieces.append(format_html("{}", source.text[offset:]))
         return format_html(
             '<pre style="white-space: pre-wrap; max-height: 40em; overflow: auto">{}</pre>',
-            format_html("".join(pieces)),
+            mark_safe("".join(pieces)),  # each piece escaped by format_html above
         )
 
 

@@ -2,20 +2,8 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from kb.models import Citation, Jurisdiction, Official, Organization, OtherName, Position, Program, ProgramFact, Source
-
-# Children before parents, so PROTECT never stands in the way of emptying.
-KB_MODELS_LEAVES_FIRST = [
-    Citation,
-    OtherName,
-    Position,
-    ProgramFact,
-    Program,
-    Official,
-    Organization,
-    Jurisdiction,
-    Source,
-]
+from kb import registry
+from kb.models import Position
 
 
 @pytest.fixture(scope="session")
@@ -35,10 +23,10 @@ def knowledge_base(db):
 @pytest.fixture
 def empty_database(db):
     """No knowledge-base rows, for tests that build their own (undone after the test)."""
-    # Raw deletes, leaves first: no signals (history, search text) and no collector, so this is quick.
-    Organization.objects.update(parent=None)
-    Jurisdiction.objects.update(parent=None)
-    for model in KB_MODELS_LEAVES_FIRST:
+    # Raw deletes, children before the records they refer to (the registry's load order,
+    # reversed): no signals (history, search text) and no collector, so this is quick. A
+    # reference within one table (a parent, a source's origin) is checked at commit, by then empty.
+    for model in reversed(registry.record_models()):
         model.objects.all()._raw_delete(model.objects.db)
 
 
