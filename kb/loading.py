@@ -102,7 +102,8 @@ def _same_fields(existing, incoming):
 
 
 def _prune_children(kept, counts, using):
-    """Remove citations and other names that belong to fixture records but are no longer in the fixture."""
+    """Remove the children (citations, other names, voices, reasons, parts) that belong to fixture
+    records but are no longer in the fixture."""
     for child_model, owner_fields in registry.owned_children():
         for owner_field in owner_fields:
             owner_model = child_model._meta.get_field(owner_field).related_model
@@ -114,6 +115,7 @@ def _prune_children(kept, counts, using):
                 .filter(**{f"{owner_field}__in": owner_pks})
                 .exclude(pk__in=kept.get(child_model, ()))
             )
-            removed, _ = stale.delete()
-            if removed:
-                counts[child_model._meta.label]["removed"] += removed
+            _, removed = stale.delete()  # per model: a removed voice or reason takes its citations along
+            for label, number in removed.items():
+                if number:
+                    counts[label]["removed"] += number
