@@ -181,19 +181,21 @@ def _nth(text, quote, occurrence):
 
 
 def _parents_first(entries):
-    """Entries ordered so that each comes after the one its `parent` or `derived_from` names."""
-    by_slug = {entry.get("slug"): entry for entry in entries}
+    """Entries ordered so that each comes after the one its `parent` or `derived_from` names
+    (every entry kept, even one whose slug another uses: register() reports that)."""
+    by_slug = {}
+    for entry in entries:
+        by_slug.setdefault(entry.get("slug"), entry)
     ordered, placed = [], set()
 
     def place(entry, trail=()):
-        slug = entry.get("slug")
-        if slug in placed or slug in trail:
+        if id(entry) in placed or id(entry) in trail:
             return
         for key in ("parent", "derived_from"):
             parent = by_slug.get(entry.get(key))
             if parent is not None:
-                place(parent, (*trail, slug))
-        placed.add(slug)
+                place(parent, (*trail, id(entry)))
+        placed.add(id(entry))
         ordered.append(entry)
 
     for entry in entries:
@@ -448,7 +450,13 @@ def _check_positions(build):
             versions[position.event.slug].append(position)
     for event_slug, positions in versions.items():
         if len({(p.program_id, p.holder.key) for p in positions}) > 1:
-            build.problem(f"event {event_slug!r}", "its versions have different programs or holders")
+            told = "; ".join(
+                f"{p.slug}: {p.holder_name} on {getattr(p, 'program', None) or 'no program'}" for p in positions
+            )
+            build.problem(
+                f"event {event_slug!r}",
+                f"its versions have different programs or holders, and must share both ({told})",
+            )
 
 
 def render_fixture(instances):

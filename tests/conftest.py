@@ -1,8 +1,12 @@
+import shutil
+
 import pytest
+import yaml
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from kb import registry
+from kb.fixture_build import DOCUMENTS_DIR, FACTS_FILE
 from kb.models import Position
 
 
@@ -39,3 +43,10 @@ def api():
 def fast_password_hashing(settings):
     """Tests that create users hash a password each time; the production hasher takes a second."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def facts(tmp_path):
+    """A copy of the curated facts (in memory) and documents (in `tmp_path`), to break on purpose."""
+    shutil.copytree(DOCUMENTS_DIR, tmp_path / "documents")
+    return yaml.safe_load(FACTS_FILE.read_text(encoding="utf-8"))
