@@ -278,17 +278,25 @@ class SourceFilterSet(SearchFilterSet):
     )
     kind = choice_filter(SourceKind, "Only sources of this kind.")
     published_after = date_filter(
-        field_name="published_on",
+        field_name="published_latest",
         lookup_expr="gte",
-        help_text="Only sources published on or after this day (YYYY-MM-DD).",
+        help_text="Only sources that may have been published on or after this day (latest day >= it; YYYY-MM-DD). "
+        "Undated sources are left out.",
     )
     published_before = date_filter(
-        field_name="published_on",
+        field_name="published_earliest",
         lookup_expr="lte",
-        help_text="Only sources published on or before this day (YYYY-MM-DD).",
+        help_text="Only sources that may have been published on or before this day (earliest day <= it; "
+        "YYYY-MM-DD). Undated sources are left out.",
     )
     ordering = ordering_filter(
-        (("published_on", "published_on"), ("title", "title"), ("publisher", "publisher"), ("slug", "slug")), "slug"
+        (
+            ("published_earliest", "published_earliest"),
+            ("title", "title"),
+            ("publisher", "publisher"),
+            ("slug", "slug"),
+        ),
+        "slug",
     )
 
     class Meta:

@@ -129,11 +129,13 @@ class PositionQuerySet(SlugQuerySet):
         voices = voices.filter(official=official) if official is not None else voices.filter(organization=organization)
         return self.filter(pk__in=voices.values("position_id"))
 
-    def held_or_voiced_by(self, official):
-        """An official's timeline: what the official held and what the official voiced."""
-        return self.filter(
-            Q(official=official) | Q(pk__in=Voice.objects.filter(official=official).values("position_id"))
-        )
+    def held_or_voiced_by(self, official=None, organization=None):
+        """An official's or an organization's timeline: what it held and what it voiced."""
+        if official is not None:
+            held, voices = Q(official=official), Voice.objects.filter(official=official)
+        else:
+            held, voices = Q(organization=organization), Voice.objects.filter(organization=organization)
+        return self.filter(held | Q(pk__in=voices.values("position_id")))
 
     def disputed(self, disputed=True):
         """Positions whose event has another version (True), or none (False)."""
