@@ -16,44 +16,62 @@ from tests.api_helpers import (  # noqa: F401  (fixtures)
     page,
 )
 
-SMALL = {"limit": 2}
 BIG = {"limit": 20}
+
+# The queries of a page of positions, in order, wherever positions are listed (the positions list,
+# a timeline, a filtered list); api.writers reads each kind of row once for the whole page:
+#   1. the page: positions joined to their program, jurisdiction, organization, official and event
+#   2. the count (at most 1,001 rows read)
+#   3. the page's voices, joined to their official or organization
+#   4. those voices' citations, joined to their source        (only when the page has a voice)
+#   5. the page's reasons
+#   6. those reasons' citations, joined to their source       (only when the page has a reason)
+#   7. the page's own citations, joined to their source
+#   8. the other versions of the page's events                (only when the page has an event)
+# A page skips 4, 6 or 8 when it holds nothing they read: each small page below is chosen to hold
+# records with every kind of child row, so the small and the big page read the same kinds.
+POSITION_PAGE = 8
 
 # (path, a small page that holds every kind of related row, queries, which they are)
 LISTS = [
     (
         "positions/",
-        SMALL,
-        3,
-        "count; the page joined to program, official, jurisdiction, organization; citations with sources",
+        {"limit": 2, "offset": 6},  # new-york-withdraws-2011-06 (voice, reason, event), centro-presente-opposes
+        POSITION_PAGE,
+        "the page of positions (1-8 above)",
     ),
-    ("programs/", SMALL, 5, "count; the page with agency; other names; their citations; citations with sources"),
-    ("jurisdictions/", SMALL, 2, "count; the page with parent"),
+    ("programs/", {"limit": 2}, 5, "page with agency; count; other names; their citations; citations"),
+    ("jurisdictions/", {"limit": 2}, 2, "page with parent; count"),
     (
         "organizations/",
-        {"limit": 2, "offset": 2},  # defenders-of-the-program, department-of-homeland-security (other names)
+        {"limit": 2, "offset": 3},  # defenders-of-the-program, department-of-homeland-security (other names)
         5,
-        "count; the page with jurisdiction and parent; other names; their citations; citations with sources",
+        "page with jurisdiction and parent; count; other names; their citations; citations",
     ),
     (
         "officials/",
         {"limit": 2, "offset": 2},  # deval-patrick, mary-beth-heffernan (an other name)
         5,
-        "count; the page with jurisdiction and organization; other names; their citations; citations with sources",
+        "page with jurisdiction and organization; count; other names; their citations; citations",
     ),
-    ("sources/", SMALL, 2, "count; the page, without the texts"),
+    ("sources/", {"limit": 2}, 3, "page with derived_from, without the texts; count; parts"),
     (
-        "jurisdictions/massachusetts/timeline/",
-        SMALL,
-        6,
-        "the jurisdiction; the jurisdictions inside it, one query per level (Boston, then none); "
-        "count; the page joined to its holders; citations with sources",
+        "jurisdictions/united-states/timeline/",
+        {"limit": 2, "offset": 3},  # illinois-withdraws-2011-05, new-york-withdraws-2011-06
+        1 + POSITION_PAGE,
+        "the jurisdiction; the page of positions (the jurisdictions inside it are a subquery)",
     ),
     (
-        "officials/deval-patrick/timeline/",
+        "officials/pat-quinn/timeline/",
+        {"limit": 1},  # illinois-withdraws-2011-05
+        1 + POSITION_PAGE,
+        "the official; the page of positions (what it held or voiced: a subquery)",
+    ),
+    (
+        "organizations/immigrant-advocacy-groups/timeline/",
         {"limit": 1},
-        4,
-        "the official; count; the page joined to its holders; citations with sources",
+        1 + POSITION_PAGE - 2,
+        "the organization; the page of positions, none voiced and none in an event (no 4, no 8)",
     ),
 ]
 
@@ -77,30 +95,33 @@ def test_a_small_and_a_big_page_cost_the_same_queries(
     assert len(small["results"]) <= len(big["results"])
 
 
-# (path, params, queries, which): filters that look records up add their own queries.
+# (path, params, queries, which): filters that look records up add their own queries; each
+# offset puts a position with every kind of child row first.
 FILTERED = [
     (
         "positions/",
-        {"program": "secure-communities"},
-        4,
-        "the program, once: checked up front with every parameter, and that check's filters reused; count; page; citations",
+        {"program": "secure-communities", "offset": 5},
+        1 + POSITION_PAGE,
+        "the program, once (checked up front with every parameter, and that check's filters reused); the page",
     ),
     (
         "positions/",
-        {"jurisdiction": "massachusetts", "include_sub_jurisdictions": "true"},
-        6,
-        "the jurisdiction, once (checked up front; filtering reuses the check); the jurisdictions inside it, one query per level "
-        "(Boston, then none); count; page; citations",
+        {"jurisdiction": "massachusetts", "include_sub_jurisdictions": "true", "offset": 2},
+        1 + POSITION_PAGE - 1,
+        "the jurisdiction, once (the jurisdictions inside it are a subquery); the page, in no event (no 8)",
     ),
     (
         "positions/",
-        {"as_of": "2011-06-06", "stance": "refuses"},
-        3,
-        "count; page (superseded positions excluded in SQL); citations",
+        {"as_of": "2011-06-06", "stance": ["refuses", "withdraws"]},
+        POSITION_PAGE,
+        "the page (superseded positions excluded in SQL, from the stored as_of days)",
     ),
-    ("positions/", {"search": "Heffernan"}, 3, "count; page; citations"),
-    ("positions/", {"ordering": "-program"}, 3, "count; page; citations"),
-    ("sources/", {"search": "dubious", "kind": "news_article"}, 2, "count; page"),
+    ("positions/", {"search": "Cuomo"}, POSITION_PAGE, "the page"),
+    ("positions/", {"ordering": "stance,slug", "offset": 18}, POSITION_PAGE, "the page"),
+    ("positions/", {"voiced_by": "deval-patrick"}, 1 + POSITION_PAGE - 1, "the official; the page, in no event"),
+    ("positions/", {"disputed": "true"}, POSITION_PAGE, "the page (other versions: an EXISTS subquery)"),
+    ("positions/", {"reason_topic": "racial_profiling"}, POSITION_PAGE - 1, "the page, in no event"),
+    ("sources/", {"search": "dubious", "kind": "news_article"}, 3, "page; count; parts"),
 ]
 
 
@@ -109,9 +130,11 @@ def test_a_filtered_page_costs_a_fixed_number_of_queries(
     knowledge_base, api, django_assert_num_queries, path, params, queries, which
 ):
     with django_assert_num_queries(queries):
-        page(get(api, path, {**params, "limit": 1}))
+        one = page(get(api, path, {**params, "limit": 1}))
     with django_assert_num_queries(queries):
-        page(get(api, path, {**params, "limit": 100}))
+        every = page(get(api, path, {**params, "limit": 100}))
+
+    assert len(one["results"]) == 1 < len(every["results"])
 
 
 EXPAND_ALL = {
@@ -120,22 +143,35 @@ EXPAND_ALL = {
     "jurisdictions/": "parent",
     "organizations/": "jurisdiction,parent",
     "officials/": "jurisdiction,organization",
-    "jurisdictions/massachusetts/timeline/": "program,official,jurisdiction,organization",
-    "officials/deval-patrick/timeline/": "program,official,jurisdiction,organization",
+    "sources/": "derived_from",
+    "jurisdictions/united-states/timeline/": "program,official,jurisdiction,organization",
+    "officials/pat-quinn/timeline/": "program,official,jurisdiction,organization",
 }
-# Expanding a field adds the prefetches of the record it inlines (EXPANDED_READS in api/views.py):
-# three for a program, official or organization (other names, their citations, citations), none for
-# a jurisdiction (its parent is joined). A prefetch is skipped when the page has nothing for it
-# (Deval Patrick's timeline has no organization), so the budget is an upper bound that a query per
-# record on a page of 20 would break.
+# Expanding a field reads the records it inlines with their own writer, once for the page: a
+# program, an official or an organization is its rows, other names, their citations and
+# citations (4); a jurisdiction its rows (1); a source its rows and parts (2). A read is skipped
+# when the page has nothing for it (no position has an official of its own), so the budget is an
+# upper bound, which a query per record on a page of 20 would break.
+PROGRAM = OFFICIAL = ORGANIZATION = 4
+JURISDICTION = 1
+SOURCE = 2
 EXPANSION_BUDGETS = [
-    ("positions/", SMALL, 3 + 3 + 3 + 0 + 3),
-    ("programs/", SMALL, 5 + 3),
-    ("jurisdictions/", SMALL, 2),
-    ("organizations/", {"limit": 2, "offset": 2}, 5 + 0 + 3),
-    ("officials/", {"limit": 2, "offset": 2}, 5 + 0 + 3),
-    ("jurisdictions/massachusetts/timeline/", SMALL, 6 + 3 + 3 + 0 + 3),
-    ("officials/deval-patrick/timeline/", {"limit": 1}, 4 + 3 + 3 + 0 + 3),
+    ("positions/", {"limit": 2, "offset": 6}, POSITION_PAGE + PROGRAM + OFFICIAL + JURISDICTION + ORGANIZATION),
+    ("programs/", {"limit": 2}, 5 + ORGANIZATION),
+    ("jurisdictions/", {"limit": 2}, 2 + JURISDICTION),
+    ("organizations/", {"limit": 2, "offset": 3}, 5 + JURISDICTION + ORGANIZATION),
+    ("officials/", {"limit": 2, "offset": 2}, 5 + JURISDICTION + ORGANIZATION),
+    ("sources/", {"limit": 2}, 3 + SOURCE),
+    (
+        "jurisdictions/united-states/timeline/",
+        {"limit": 2, "offset": 3},
+        1 + POSITION_PAGE + PROGRAM + OFFICIAL + JURISDICTION + ORGANIZATION,
+    ),
+    (
+        "officials/pat-quinn/timeline/",
+        {"limit": 1},
+        1 + POSITION_PAGE + PROGRAM + OFFICIAL + JURISDICTION + ORGANIZATION,
+    ),
 ]
 
 
@@ -164,35 +200,43 @@ def test_expanding_parents_costs_no_query_per_record(knowledge_base, api):
 
 
 def test_an_expanded_agency_costs_no_query_per_record(knowledge_base, api):
-    # Expanding a page of programs should cost what its prefetches cost, whatever the page holds:
-    # the agency's row is joined already; its other names, their citations and its citations are three more.
-    assert count_queries(api, "programs/", {"expand": "agency"}) <= count_queries(api, "programs/", {}) + 3
+    # Expanding a page of programs costs what the agency's writer reads, whatever the page holds:
+    # its rows, other names, their citations and citations.
+    assert count_queries(api, "programs/", {"expand": "agency"}) <= count_queries(api, "programs/", {}) + ORGANIZATION
 
 
-# (path, queries, which)
+# (path, queries, which): a detail first finds its record (the 404 check), then its writer reads it
+# as it reads a page of one, without the count.
 DETAILS = [
     (
+        "positions/new-york-withdraws-2011-06/",
+        1 + POSITION_PAGE - 1,
+        "the position; then 1 and 3-8 above: its row, voices, their citations, reasons, their citations, "
+        "citations, the other versions of its event",
+    ),
+    (
         "positions/boston-participates-since-2006/",
-        2,
-        "the position joined to program, official, jurisdiction, organization; citations with sources",
+        1 + POSITION_PAGE - 4,
+        "the position; its row, voices (none), reasons (none), citations; it is in no event",
     ),
     (
         "programs/secure-communities/",
-        6,
-        "the program with its agency; other names; their citations; citations; facts with jurisdiction; facts' citations",
+        9,
+        "the program; its row with its agency; other names; their citations; citations; facts with jurisdiction; "
+        "facts' voices; their citations; facts' citations",
     ),
-    ("jurisdictions/boston/", 1, "the jurisdiction with its parent"),
+    ("jurisdictions/boston/", 2, "the jurisdiction; its row with its parent"),
     (
         "organizations/immigration-and-customs-enforcement/",
-        4,
-        "the organization with jurisdiction and parent; other names; their citations; citations",
+        5,
+        "the organization; its row with jurisdiction and parent; other names; their citations; citations",
     ),
     (
         "officials/mary-beth-heffernan/",
-        4,
-        "the official with jurisdiction and organization; other names; their citations; citations",
+        5,
+        "the official; its row with jurisdiction and organization; other names; their citations; citations",
     ),
-    ("sources/boston-herald-patrick-refuses-to-sign/", 1, "the source"),
+    ("sources/boston-herald-patrick-refuses-to-sign/", 3, "the source; its row with its text; parts"),
 ]
 
 
