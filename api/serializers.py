@@ -11,6 +11,7 @@ from rest_framework import serializers
 from api.writers import WRITERS
 from kb.models import (
     Citation,
+    Event,
     Jurisdiction,
     Official,
     Organization,
@@ -208,6 +209,9 @@ class PositionSerializer(ModelValidatingSerializer):
     nested = {"citations": (Citation, "position"), "voices": (Voice, "position"), "reasons": (Reason, "position")}
 
     program = reference_to(Program, "The program the stance is on.", required=True)
+    event = reference_to(
+        Event, "The event it is one version of, when sources tell it differently: its versions share a holder."
+    )
     official = reference_to(Official, "The official whose own stance it is (who voiced a stance goes in voices).")
     jurisdiction = reference_to(Jurisdiction, "The jurisdiction whose stance it is, if any.")
     organization = reference_to(Organization, "The organization whose stance it is, if any.")
@@ -221,7 +225,8 @@ class PositionSerializer(ModelValidatingSerializer):
 
     class Meta:
         model = Position
-        fields = writable("position", "citations", "voices", "reasons")
+        # The event is written as its slug; it reads back as {slug, summary, note}.
+        fields = [*writable("position", "citations", "voices", "reasons"), "event"]
 
     def validate_voices(self, voices):
         for rank_default, voice in enumerate(voices):

@@ -334,6 +334,18 @@ class TestSourceLineage:
         quoter.refresh_from_db()
         assert quoter.lineage_root_id == copy.pk
 
+    def test_a_source_nobody_cites_or_carries_can_be_deleted(self, source):
+        source.delete()
+        assert not Source.objects.exists()
+
+    def test_a_source_another_carries_cannot_be_deleted(self, source):
+        Source.objects.create(
+            slug="a-copy", kind="news_article", file_name="b.txt", text=EVIDENCE, derived_from=source,
+            derivation="carries_text",
+        )  # fmt: skip
+        with pytest.raises(ProtectedError):
+            source.delete()
+
 
 class TestCitation:
     @pytest.fixture

@@ -48,7 +48,9 @@ class Source(SlugNaturalKey, Searchable):
     derivation = models.CharField(max_length=20, choices=Derivation.choices, blank=True)
     lineage_root = models.ForeignKey(
         "self",
-        on_delete=models.PROTECT,
+        # Derived, so never a reason to keep a source: PROTECT here made every source undeletable
+        # (each is its own root). derived_from is what protects a source others carry or quote.
+        on_delete=models.SET_NULL,
         null=True,
         editable=False,
         related_name="+",
