@@ -36,6 +36,11 @@ EXAMPLE_REQUESTS = {
     ),
     ("organizations", "list"): ("Advocacy groups", "/api/v1/organizations/?kind=advocacy_group", 200),
     ("organizations", "retrieve"): ("Centro Presente", "/api/v1/organizations/centro-presente/", 200),
+    ("organizations", "timeline"): (
+        "What the Patrick administration held or voiced",
+        "/api/v1/organizations/patrick-administration/timeline/",
+        200,
+    ),
     ("programs", "list"): ("Programs", "/api/v1/programs/", 200),
     ("programs", "retrieve"): ("Secure Communities with its facts", "/api/v1/programs/secure-communities/", 200),
     ("sources", "list"): ("Sources published on 6 June 2011", "/api/v1/sources/?published_after=2011-06-06", 200),

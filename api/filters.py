@@ -87,6 +87,7 @@ class SearchFilterSet(filters.FilterSet):
 
 
 SOURCE_HELP = "Only positions with a citation from this source (slug)."
+DISPUTED_HELP = "true: only positions whose event other sources tell differently; false: only the others."
 SUB_JURISDICTIONS_HELP = (
     "true or false (default). With `jurisdiction`: also include positions of the jurisdictions inside it "
     "and of their officials."
@@ -131,7 +132,7 @@ class PositionFilterSet(SearchFilterSet):
         choices=[("true", "true"), ("false", "false")],
         coerce=lambda value: value == "true",
         method="filter_disputed",
-        help_text="true: only positions whose event other sources tell differently; false: only the others.",
+        help_text=DISPUTED_HELP,
         error_messages={"invalid_choice": "'%(value)s' is not accepted; choose from: true, false."},
     )
     reason_topic = filters.MultipleChoiceFilter(
@@ -206,7 +207,7 @@ class PositionFilterSet(SearchFilterSet):
     def filter_voiced_by_organization(self, queryset, name, organization):
         return queryset.voiced_by(organization=organization)
 
-    @extend_schema_field({"type": "boolean"})
+    @extend_schema_field({"type": "boolean", "description": DISPUTED_HELP})
     def filter_disputed(self, queryset, name, disputed):
         return queryset.disputed(disputed)
 
