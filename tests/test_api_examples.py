@@ -35,4 +35,5 @@ def test_every_recorded_example_is_shown_on_its_operation(client):
             continue
         responses = schema["paths"][paths[action].format(resource)]["get"]["responses"]
         shown = responses["200"]["content"]["application/json"]["examples"]
-        assert summary in {example["summary"] for example in shown.values()}, (resource, action)
+        # A one-word summary is the example's key, and no summary of its own is written.
+        assert summary in {example.get("summary", key) for key, example in shown.items()}, (resource, action)
