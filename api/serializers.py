@@ -21,6 +21,7 @@ from kb.models import (
     Source,
     Voice,
 )
+from kb.models.positions import evidence_errors
 
 
 class SlugReferenceField(serializers.SlugRelatedField):
@@ -227,6 +228,23 @@ class PositionSerializer(ModelValidatingSerializer):
         model = Position
         # The event is written as its slug; it reads back as {slug, summary, note}.
         fields = [*writable("position", "citations", "voices", "reasons"), "event"]
+
+    def validate(self, attrs):
+        """The model's own rules, then what it cannot tell alone: the date read against the quotes
+        (kb.models.positions.evidence_errors), the given ones or, when a change gives none, those it has."""
+        attrs = super().validate(attrs)
+        candidate = copy.copy(self.instance) if self.instance is not None else Position()
+        for name, value in attrs.items():
+            if name not in self.nested:
+                setattr(candidate, name, value)
+        if "citations" in attrs:
+            cited = [(citation["quote"], citation["source"]) for citation in attrs["citations"]]
+        else:
+            cited = [(citation.quote, citation.source) for citation in self.instance.citations.select_related("source")]
+        errors = evidence_errors(candidate, cited)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
     def validate_voices(self, voices):
         for rank_default, voice in enumerate(voices):

@@ -39,6 +39,7 @@ from kb.models import (
     SourcePart,
     Voice,
 )
+from kb.models.positions import evidence_errors
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 FACTS_FILE = FIXTURES_DIR / "kb.yaml"
@@ -436,16 +437,9 @@ def _check_positions(build):
     versions = defaultdict(list)
     for position in build.by_slug[Position].values():
         where = f"position {position.slug!r}"
-        quotes = [citation.quote for citation in position.built_citations]
-        if position.date_text and not any(position.date_text in quote for quote in quotes):
-            build.problem(where, f"its date words {position.date_text!r} are not in any of its quotes")
-        if position.date_basis == DateBasis.REPORTED:
-            reports = {
-                (c.source.published_earliest, c.source.published_latest, c.source.published_precision)
-                for c in position.built_citations
-            }
-            if (position.date_earliest, position.date_latest, position.date_precision) not in reports:
-                build.problem(where, "is reported, so its date is the publication date of one of its citing sources")
+        cited = [(citation.quote, citation.source) for citation in position.built_citations]
+        for message in evidence_errors(position, cited).values():
+            build.problem(where, message)
         if position.event is not None:
             versions[position.event.slug].append(position)
     for event_slug, positions in versions.items():

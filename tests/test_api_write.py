@@ -373,12 +373,86 @@ def test_a_date_that_does_not_fit_its_precision_is_a_400_naming_the_field(
     ],
 )
 def test_a_date_that_fits_its_precision_is_accepted(knowledge_base, token_api, earliest, latest, precision):
-    body = new_position(date_earliest=earliest, date_latest=latest, date_precision=precision)
+    # Stated, so not bound to its report's day; "has suspended" stands in for the source's date words.
+    body = new_position(
+        date_earliest=earliest,
+        date_latest=latest,
+        date_precision=precision,
+        date_basis="stated",
+        date_text="has suspended",
+    )
 
     response = token_api.post(f"{API}positions/", body, format="json")
 
     assert response.status_code == 201, response.content
     assert response.json()["date_edtf"] in (earliest[:7], earliest[:4], f"{earliest}/{latest}")
+
+
+def test_date_words_not_in_the_positions_own_quotes_are_a_400_naming_date_text(knowledge_base, token_api):
+    before = kb_counts()
+    # "said last week" is in the voice's quote, not in the position's own.
+    body = new_position(date_basis="stated", date_text="said last week")
+
+    errors = assert_error(token_api.post(f"{API}positions/", body, format="json"), 400, "date_text")["errors"]
+
+    assert "'said last week' are not in any of the position's own quotes" in errors["date_text"][0]
+    assert kb_counts() == before
+
+
+def test_date_words_in_a_quote_are_accepted(knowledge_base, token_api):
+    body = new_position(
+        date_basis="stated",
+        date_text="last week",
+        date_earliest="2011-05-30",
+        date_latest="2011-06-05",
+        date_precision="week",
+        citations=[{"source": HERALD, "quote": "New York Gov. Andrew Cuomo said last week he was withdrawing"}],
+    )
+
+    response = token_api.post(f"{API}positions/", body, format="json")
+
+    assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize(
+    ("changes", "sources"),
+    [
+        (
+            {"date_earliest": "2011-06-03", "date_latest": "2011-06-03"},
+            "ap-patrick-massachusetts-wont-participate 2011-06-06",
+        ),
+        ({"date_earliest": "2011-06-01", "date_latest": "2011-06-30", "date_precision": "month"}, "2011-06-06"),
+        (
+            {"citations": [{"source": "blog-patrick-refuses-to-join-secure-communities", "quote": "Deval Patrick"}]},
+            "blog-patrick-refuses-to-join-secure-communities undated",
+        ),
+    ],
+    ids=["the letter's day", "the report's month", "an undated source"],
+)
+def test_a_reported_position_not_dated_by_its_report_is_a_400_naming_the_date(
+    knowledge_base, token_api, changes, sources
+):
+    before = kb_counts()
+
+    errors = assert_error(
+        token_api.post(f"{API}positions/", new_position(**changes), format="json"), 400, "date_earliest"
+    )["errors"]
+
+    assert errors["date_earliest"][0].startswith("A reported position is dated by its report")
+    assert sources in errors["date_earliest"][0]
+    assert kb_counts() == before
+
+
+def test_a_change_of_citations_is_held_to_the_positions_date(knowledge_base, token_api):
+    # The Herald's "last week" version: its new citations must still hold its date words.
+    slug = "new-york-withdraws-2011-06"
+    citations = [{"source": HERALD, "quote": "saying it hasn’t deported felons"}]
+
+    assert_error(token_api.patch(f"{API}positions/{slug}/", {"citations": citations}, format="json"), 400, "date_text")
+    assert Citation.objects.filter(position__slug=slug).count() == 2
+    # A change of another field is checked against the citations it has.
+    assert token_api.patch(f"{API}positions/{slug}/", {"note": "Checked."}, format="json").status_code == 200
+    assert_error(token_api.patch(f"{API}positions/{slug}/", {"date_text": "in May"}, format="json"), 400, "date_text")
 
 
 def test_a_stated_date_without_its_words_is_a_400(knowledge_base, token_api):

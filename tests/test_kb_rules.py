@@ -165,6 +165,10 @@ def small(tmp_path):
 
 
 WITHDRAWAL = "position 'a-state-withdraws'"
+REPORTED = (
+    "A reported position is dated by its report: its interval is the publication date of one of its citing "
+    "sources (story 2011-06-06)."
+)
 
 
 def test_the_small_facts_file_builds(tmp_path, small):
@@ -267,7 +271,8 @@ def test_the_real_documents_parts_are_never_evidence(tmp_path, facts, source_slu
 def test_date_words_not_in_any_quote_are_refused(tmp_path, small):
     small["positions"][0]["date"]["text"] = "in early June"
     assert problem_of(build_problems(tmp_path, small), WITHDRAWAL) == (
-        f"{WITHDRAWAL}: its date words 'in early June' are not in any of its quotes"
+        f"{WITHDRAWAL}: The date words 'in early June' are not in any of the position's own quotes: "
+        "cite the words that date it."
     )
 
 
@@ -275,7 +280,7 @@ def test_date_words_only_in_a_voice_or_reason_quote_are_not_enough(tmp_path, sma
     position = small["positions"][0]
     position["citations"] = [{"source": "story", "quote": "she was withdrawing the state from Secure Communities"}]
     position["voices"][0]["citations"] = [{"source": "story", "quote": "Gov. Jane Smith said last week"}]
-    assert "its date words 'last week' are not in any of its quotes" in problem_of(
+    assert "The date words 'last week' are not in any of the position's own quotes" in problem_of(
         build_problems(tmp_path, small), WITHDRAWAL
     )
 
@@ -299,13 +304,13 @@ def test_a_stated_date_without_words_is_refused(tmp_path, small):
 def test_a_reported_position_not_dated_by_its_citing_sources_publication_is_refused(tmp_path, small, date):
     small["positions"][1]["date"] = date
     problem = problem_of(build_problems(tmp_path, small), "position 'a-state-withdraws-copy-version'")
-    assert problem.endswith("is reported, so its date is the publication date of one of its citing sources")
+    assert problem.endswith(REPORTED)
 
 
 def test_a_reported_position_citing_only_an_undated_source_is_refused(tmp_path, small):
     small["positions"][1]["citations"] = [{"source": "copy", "quote": "she was withdrawing the state"}]
     problem = problem_of(build_problems(tmp_path, small), "position 'a-state-withdraws-copy-version'")
-    assert problem.endswith("is reported, so its date is the publication date of one of its citing sources")
+    assert problem.endswith(REPORTED.replace("story 2011-06-06", "copy undated"))
 
 
 # ---- An interval fits its precision ----

@@ -288,6 +288,29 @@ class Position(SlugNaturalKey, Searchable):
         super().save(*args, **kwargs)
 
 
+def evidence_errors(position, cited):
+    """What a position's row cannot tell alone, read against its own citations, given as (quote,
+    source) pairs (not its voices' or reasons'): its date words are verbatim in one of the quotes,
+    and a reported date is the published interval of one of the sources. {field: message}, empty
+    when both hold. The fixture build and the API's writes both ask here."""
+    errors = {}
+    if position.date_text and not any(position.date_text in quote for quote, _ in cited):
+        errors["date_text"] = (
+            f"The date words {position.date_text!r} are not in any of the position's own quotes: "
+            "cite the words that date it."
+        )
+    if position.date_basis == DateBasis.REPORTED:
+        sources = {source.pk: source for _, source in cited}.values()
+        reports = {(s.published_earliest, s.published_latest, s.published_precision) for s in sources}
+        if (position.date_earliest, position.date_latest, position.date_precision) not in reports:
+            dated = ", ".join(sorted(f"{s.slug} {s.published_edtf or 'undated'}" for s in sources))
+            errors["date_earliest"] = (
+                "A reported position is dated by its report: its interval is the publication date of one of its "
+                f"citing sources ({dated})."
+            )
+    return errors
+
+
 class ReasonTopic(models.TextChoices):
     """A small vocabulary of the reasons the sources give, so "who cited racial profiling?" has an answer."""
 
