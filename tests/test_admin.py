@@ -138,7 +138,7 @@ def _position(official, program, slug, **extra):
 
 @pytest.fixture
 def citation(source, position):
-    citation = Citation(source=source, quote="will sign on to Secure Communities", position=position)
+    citation = Citation(source=source, quote="will sign on to Secure Communities in March", position=position)
     citation.locate_quote()
     citation.save()
     return citation
@@ -459,7 +459,7 @@ class TestCitationInlineOnPosition:
             "date_precision": DatePrecision.MONTH,
             "date_text": "in March",
             "citations-0-source": source.pk,
-            "citations-0-quote": "will sign on to Secure Communities",
+            "citations-0-quote": "will sign on to Secure Communities in March",
         }
 
         response = admin_client.post(admin_url(Position, "add"), data)
@@ -564,3 +564,47 @@ def test_the_source_change_form_greys_the_parts_that_are_not_the_publishers(admi
     content = admin_client.get(admin_url(Source, "change", source.pk)).content.decode()
 
     assert '<span style="color: #888">Comments\nreader42: the state will never join' in content
+
+
+def citations_formset(response):
+    [formset] = [
+        inline.formset for inline in response.context["inline_admin_formsets"] if inline.formset.prefix == "citations"
+    ]
+    return formset
+
+
+def test_the_admin_refuses_date_words_that_no_quote_of_the_position_holds(admin_client, small_knowledge_base, position):
+    url = admin_url(Position, "change", position.pk)
+    data = post_data(admin_client.get(url)) | {"date_text": "last spring"}
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    [message] = citations_formset(response).non_form_errors()
+    assert "The date words 'last spring' are not in any of the position's own quotes" in message
+    position.refresh_from_db()
+    assert position.date_text == "in March"
+
+
+def test_the_admin_refuses_a_reported_date_that_is_not_its_reports(
+    admin_client, small_knowledge_base, source, position
+):
+    Source.objects.filter(pk=source.pk).update(
+        published_earliest=datetime.date(2012, 2, 1),
+        published_latest=datetime.date(2012, 2, 29),
+        published_precision=DatePrecision.MONTH,
+        published_text="Public Safety",
+    )
+    url = admin_url(Position, "change", position.pk)
+    data = post_data(admin_client.get(url)) | {"date_basis": "reported", "date_text": ""}
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    [message] = citations_formset(response).non_form_errors()
+    assert message.startswith("A reported position is dated by its report") and "globe-heffernan 2012-02" in message
+
+    data |= {"date_earliest": "2012-02-01", "date_latest": "2012-02-29"}
+    assert admin_client.post(url, data).status_code == 302
+    position.refresh_from_db()
+    assert (position.date_basis, position.date_earliest) == ("reported", datetime.date(2012, 2, 1))
