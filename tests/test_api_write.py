@@ -459,10 +459,12 @@ def test_a_stated_date_without_its_words_is_a_400(knowledge_base, token_api):
     before = kb_counts()
 
     body = assert_error(
-        token_api.post(f"{API}positions/", new_position(date_basis="stated", date_text=""), format="json"), 400
+        token_api.post(f"{API}positions/", new_position(date_basis="stated", date_text=""), format="json"),
+        400,
+        "date_text",
     )
 
-    assert "date_text" in str(body["errors"]), body
+    assert body["errors"]["date_text"] == ["A stated date gives the source's words for it (date_text)."]
     assert kb_counts() == before
 
 
@@ -470,11 +472,13 @@ def test_a_position_held_by_nobody_is_a_400(knowledge_base, token_api):
     before = kb_counts()
 
     body = assert_error(
-        token_api.post(f"{API}positions/", new_position(official=None, jurisdiction=None), format="json"), 400
+        token_api.post(f"{API}positions/", new_position(official=None, jurisdiction=None), format="json"),
+        400,
+        "jurisdiction",
     )
 
     assert kb_counts() == before
-    assert body["errors"], body
+    assert "name one" in body["errors"]["jurisdiction"][0] and "__all__" not in body["errors"]
 
 
 def test_replacing_a_position_replaces_its_citations(knowledge_base, token_api):
@@ -742,7 +746,13 @@ def test_a_source_published_mid_month_with_month_precision_is_a_400(knowledge_ba
 
 
 def test_a_source_derived_from_another_says_how(knowledge_base, token_api, api):
-    assert_error(token_api.post(f"{API}sources/", {**NEW_SOURCE, "derived_from": AP}, format="json"), 400)
+    body = assert_error(
+        token_api.post(f"{API}sources/", {**NEW_SOURCE, "derived_from": AP}, format="json"), 400, "derivation"
+    )
+    assert "says how" in body["errors"]["derivation"][0] and "__all__" not in body["errors"]
+    assert_error(
+        token_api.post(f"{API}sources/", {**NEW_SOURCE, "derivation": "quotes"}, format="json"), 400, "derived_from"
+    )
     assert not Source.objects.filter(slug=NEW_SOURCE["slug"]).exists()
 
     response = token_api.post(

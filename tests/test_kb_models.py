@@ -206,8 +206,9 @@ def test_a_stated_date_gives_the_sources_words_and_a_reported_one_need_not(progr
 
 def test_position_needs_a_holder(program, state):
     candidate = position(program, state, jurisdiction=None)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as error:
         candidate.full_clean()
+    assert "name one" in error.value.message_dict["jurisdiction"][0]
     refused_by_database(candidate, "kb_position_has_holder")
 
 

@@ -27,6 +27,7 @@ from kb.models.base import (
     SlugManager,
     SlugNaturalKey,
     SlugQuerySet,
+    constraint_message,
     exactly_one_of,
     slugged_constraints,
 )
@@ -267,6 +268,11 @@ class Position(SlugNaturalKey, Searchable):
         return edtf(self.date_earliest, self.date_latest, self.date_precision)
 
     def clean(self):
+        # What two check constraints say, on the field at fault (a constraint names none).
+        if self.official_id is None and self.jurisdiction_id is None and self.organization_id is None:
+            raise ValidationError({"jurisdiction": constraint_message(Position, "kb_position_has_holder")})
+        if self.date_basis == DateBasis.STATED and not self.date_text:
+            raise ValidationError({"date_text": constraint_message(Position, "kb_position_stated_date_has_words")})
         check_interval(self, "date", required=True)
         if self.event_id is None or self.program_id is None:
             return
