@@ -37,8 +37,8 @@ EXAMPLE_REQUESTS = {
     ("organizations", "list"): ("Advocacy groups", "/api/v1/organizations/?kind=advocacy_group", 200),
     ("organizations", "retrieve"): ("Centro Presente", "/api/v1/organizations/centro-presente/", 200),
     ("organizations", "timeline"): (
-        "Centro Presente over time",
-        "/api/v1/organizations/centro-presente/timeline/",
+        "What the Patrick administration held or voiced",
+        "/api/v1/organizations/patrick-administration/timeline/",
         200,
     ),
     ("programs", "list"): ("Programs", "/api/v1/programs/", 200),

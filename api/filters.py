@@ -132,6 +132,7 @@ class SearchFilterSet(BaseFilterSet):
 
 
 SOURCE_HELP = "Only positions with a citation from this source (slug)."
+DISPUTED_HELP = "true: only positions whose event other sources tell differently; false: only the others."
 SUB_JURISDICTIONS_HELP = (
     "true or false (default). With `jurisdiction`: also include positions of the jurisdictions inside it "
     "and of their officials."
@@ -176,7 +177,7 @@ class PositionFilterSet(SearchFilterSet):
         choices=[("true", "true"), ("false", "false")],
         coerce=lambda value: value == "true",
         method="filter_disputed",
-        help_text="true: only positions whose event other sources tell differently; false: only the others.",
+        help_text=DISPUTED_HELP,
         error_messages={"invalid_choice": "'%(value)s' is not accepted; choose from: true, false."},
     )
     reason_topic = filters.MultipleChoiceFilter(
@@ -251,7 +252,7 @@ class PositionFilterSet(SearchFilterSet):
     def filter_voiced_by_organization(self, queryset, name, organization):
         return queryset.voiced_by(organization=organization)
 
-    @extend_schema_field({"type": "boolean"})
+    @extend_schema_field({"type": "boolean", "description": DISPUTED_HELP})
     def filter_disputed(self, queryset, name, disputed):
         return queryset.disputed(disputed)
 
@@ -325,15 +326,23 @@ class SourceFilterSet(SearchFilterSet):
     published_after = date_filter(
         field_name="published_latest",
         lookup_expr="gte",
-        help_text="Only sources that may have been published on or after this day (YYYY-MM-DD).",
+        help_text="Only sources that may have been published on or after this day (latest day >= it; YYYY-MM-DD). "
+        "Undated sources are left out.",
     )
     published_before = date_filter(
         field_name="published_earliest",
         lookup_expr="lte",
-        help_text="Only sources that may have been published on or before this day (YYYY-MM-DD).",
+        help_text="Only sources that may have been published on or before this day (earliest day <= it; "
+        "YYYY-MM-DD). Undated sources are left out.",
     )
     ordering = ordering_filter(
-        (("published_earliest", "published"), ("title", "title"), ("publisher", "publisher"), ("slug", "slug")), "slug"
+        (
+            ("published_earliest", "published_earliest"),
+            ("title", "title"),
+            ("publisher", "publisher"),
+            ("slug", "slug"),
+        ),
+        "slug",
     )
 
     class Meta:

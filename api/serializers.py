@@ -13,6 +13,7 @@ from api.writers import WRITERS
 from kb.integrity import source_for_citing
 from kb.models import (
     Citation,
+    Event,
     Jurisdiction,
     Official,
     Organization,
@@ -22,6 +23,7 @@ from kb.models import (
     Source,
     Voice,
 )
+from kb.models.positions import evidence_errors
 
 
 class SlugReferenceField(serializers.SlugRelatedField):
@@ -212,6 +214,9 @@ class PositionSerializer(ModelValidatingSerializer):
     nested = {"citations": (Citation, "position"), "voices": (Voice, "position"), "reasons": (Reason, "position")}
 
     program = reference_to(Program, "The program the stance is on.", required=True)
+    event = reference_to(
+        Event, "The event it is one version of, when sources tell it differently: its versions share a holder."
+    )
     official = reference_to(Official, "The official whose own stance it is (who voiced a stance goes in voices).")
     jurisdiction = reference_to(Jurisdiction, "The jurisdiction whose stance it is, if any.")
     organization = reference_to(Organization, "The organization whose stance it is, if any.")
@@ -225,7 +230,25 @@ class PositionSerializer(ModelValidatingSerializer):
 
     class Meta:
         model = Position
-        fields = writable("position", "citations", "voices", "reasons")
+        # The event is written as its slug; it reads back as {slug, summary, note}.
+        fields = [*writable("position", "citations", "voices", "reasons"), "event"]
+
+    def validate(self, attrs):
+        """The model's own rules, then what it cannot tell alone: the date read against the quotes
+        (kb.models.positions.evidence_errors), the given ones or, when a change gives none, those it has."""
+        attrs = super().validate(attrs)
+        candidate = copy.copy(self.instance) if self.instance is not None else Position()
+        for name, value in attrs.items():
+            if name not in self.nested:
+                setattr(candidate, name, value)
+        if "citations" in attrs:
+            cited = [(citation["quote"], citation["source"]) for citation in attrs["citations"]]
+        else:
+            cited = [(citation.quote, citation.source) for citation in self.instance.citations.select_related("source")]
+        errors = evidence_errors(candidate, cited)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
     def validate_voices(self, voices):
         for rank_default, voice in enumerate(voices):

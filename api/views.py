@@ -235,8 +235,9 @@ class KnowledgeBaseViewSet(KnowledgeBaseReads, VersionedRecordViewSet, viewsets.
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        record = self.versioned_record = serializer.save()
-        return Response(self.written(record), status=status.HTTP_201_CREATED)
+        written = self.written(serializer.save())
+        self.versioned_record = serializer.instance
+        return Response(written, status=status.HTTP_201_CREATED, headers={"Location": written["url"]})
 
     def update(self, request, *args, **kwargs):
         serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.pop("partial", False))

@@ -250,6 +250,18 @@ class Writer:
                 )
             else:
                 declared[item.name] = item.schema
+        for column in list(own):
+            # A read-only field loses allow_blank in DRF, so a vocabulary that may be empty (an
+            # undated fact's precision, a figure without a qualifier) is declared as it is written.
+            model_field = self.model._meta.get_field(column)
+            if model_field.choices and model_field.blank:
+                own.remove(column)
+                declared[column] = serializers.ChoiceField(
+                    choices=model_field.choices,
+                    allow_blank=True,
+                    read_only=True,
+                    help_text=str(model_field.help_text) or None,
+                )
         meta = type("Meta", (), {"model": self.model, "fields": order, "read_only_fields": own})
         _SCHEMAS[name] = type(
             name, (serializers.ModelSerializer,), {**declared, "Meta": meta, "__doc__": self.model.__doc__}

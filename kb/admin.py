@@ -7,10 +7,13 @@ search text, which no list prints.
 """
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -33,6 +36,7 @@ from kb.models import (
     SourcePart,
     Voice,
 )
+from kb.models.positions import evidence_errors
 from kb.search import search
 
 admin.site.site_header = "Knowledge base"
@@ -172,6 +176,29 @@ class CitationInline(WithoutBulkyChoices, admin.TabularInline):
         return without_bulky_fields(super().get_queryset(request), ["source"])
 
 
+class PositionCitationFormSet(BaseInlineFormSet):
+    """A position's citations, read against its date as the build and the API read them
+    (kb.models.positions.evidence_errors): its date words in one of its quotes, a reported date
+    its report's. The formset's instance carries the position form's values."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        cited = [
+            (form.cleaned_data["quote"], form.cleaned_data["source"])
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        errors = evidence_errors(self.instance, cited)
+        if errors:
+            raise ValidationError(list(errors.values()))
+
+
+class PositionCitationInline(CitationInline):
+    formset = PositionCitationFormSet
+
+
 class OtherNameInline(admin.TabularInline):
     """Other names and spellings; their citations are edited on the other name's own page."""
 
@@ -309,7 +336,7 @@ class SourceAdmin(SearchTextAdmin):
         pieces.append(format_html("{}", source.text[offset:]))
         return format_html(
             '<pre style="white-space: pre-wrap; max-height: 40em; overflow: auto">{}</pre>',
-            format_html("".join(pieces)),
+            mark_safe("".join(pieces)),  # each piece escaped by format_html above
         )
 
 
@@ -425,7 +452,7 @@ class PositionAdmin(SearchTextAdmin):
             {"fields": ("date_earliest", "date_latest", "date_precision", "date_basis", "date_text", "note")},
         ),
     )
-    inlines = (VoiceInline, ReasonInline, CitationInline)
+    inlines = (VoiceInline, ReasonInline, PositionCitationInline)
     # Counting every match is a second full scan; the changelist shows "N results" without it.
     show_full_result_count = False
 

@@ -39,6 +39,7 @@ from kb.models import (
     SourcePart,
     Voice,
 )
+from kb.models.positions import evidence_errors
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 FACTS_FILE = FIXTURES_DIR / "kb.yaml"
@@ -181,19 +182,21 @@ def _nth(text, quote, occurrence):
 
 
 def _parents_first(entries):
-    """Entries ordered so that each comes after the one its `parent` or `derived_from` names."""
-    by_slug = {entry.get("slug"): entry for entry in entries}
+    """Entries ordered so that each comes after the one its `parent` or `derived_from` names
+    (every entry kept, even one whose slug another uses: register() reports that)."""
+    by_slug = {}
+    for entry in entries:
+        by_slug.setdefault(entry.get("slug"), entry)
     ordered, placed = [], set()
 
     def place(entry, trail=()):
-        slug = entry.get("slug")
-        if slug in placed or slug in trail:
+        if id(entry) in placed or id(entry) in trail:
             return
         for key in ("parent", "derived_from"):
             parent = by_slug.get(entry.get(key))
             if parent is not None:
-                place(parent, (*trail, slug))
-        placed.add(slug)
+                place(parent, (*trail, id(entry)))
+        placed.add(id(entry))
         ordered.append(entry)
 
     for entry in entries:
@@ -434,21 +437,20 @@ def _check_positions(build):
     versions = defaultdict(list)
     for position in build.by_slug[Position].values():
         where = f"position {position.slug!r}"
-        quotes = [citation.quote for citation in position.built_citations]
-        if position.date_text and not any(position.date_text in quote for quote in quotes):
-            build.problem(where, f"its date words {position.date_text!r} are not in any of its quotes")
-        if position.date_basis == DateBasis.REPORTED:
-            reports = {
-                (c.source.published_earliest, c.source.published_latest, c.source.published_precision)
-                for c in position.built_citations
-            }
-            if (position.date_earliest, position.date_latest, position.date_precision) not in reports:
-                build.problem(where, "is reported, so its date is the publication date of one of its citing sources")
+        cited = [(citation.quote, citation.source) for citation in position.built_citations]
+        for message in evidence_errors(position, cited).values():
+            build.problem(where, message)
         if position.event is not None:
             versions[position.event.slug].append(position)
     for event_slug, positions in versions.items():
         if len({(p.program_id, p.holder.key) for p in positions}) > 1:
-            build.problem(f"event {event_slug!r}", "its versions have different programs or holders")
+            told = "; ".join(
+                f"{p.slug}: {p.holder_name} on {getattr(p, 'program', None) or 'no program'}" for p in positions
+            )
+            build.problem(
+                f"event {event_slug!r}",
+                f"its versions have different programs or holders, and must share both ({told})",
+            )
 
 
 def render_fixture(instances):

@@ -9,7 +9,18 @@ import functools
 
 from django.apps import apps
 
-from kb.models import CITED_FIELDS, NAMED_FIELDS, Citation, OtherName, Record, Searchable
+from kb.models import (
+    CITED_FIELDS,
+    NAMED_FIELDS,
+    VOICED_FIELDS,
+    Citation,
+    OtherName,
+    Reason,
+    Record,
+    Searchable,
+    SourcePart,
+    Voice,
+)
 
 
 @functools.cache
@@ -52,5 +63,12 @@ def named_kinds():
 
 
 def owned_children():
-    """(child model, owner field names): the records that belong to another and are loaded with it."""
-    return ((Citation, CITED_FIELDS), (OtherName, NAMED_FIELDS))
+    """(child model, owner field names): the records that belong to another and are loaded with it
+    (a record's voices, reasons, parts, other names and citations are the fixture's, all of them)."""
+    return (
+        (Citation, CITED_FIELDS),
+        (OtherName, NAMED_FIELDS),
+        (Voice, VOICED_FIELDS),
+        (Reason, ("position",)),
+        (SourcePart, ("source",)),
+    )

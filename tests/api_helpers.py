@@ -94,18 +94,37 @@ def is_ref(value, resource, slug=None):
 
 
 def new_position(**changes):
-    """A position the sources back but the curators did not record: Cuomo's, as AP words it."""
+    """A position the sources back, as a client writes it: another telling of New York's departure
+    as AP words it (the curators' is new-york-suspends-ap-version), voiced by Cuomo in the Herald,
+    with his reason, and dated by AP's report."""
     position = {
         "slug": "new-york-suspends-participation",
         "program": "secure-communities",
-        "official": "andrew-cuomo",
         "jurisdiction": "new-york",
         "stance": "withdraws",
-        "date": "2011-06-06",
+        "date_earliest": "2011-06-06",
+        "date_latest": "2011-06-06",
         "date_precision": "day",
         "date_basis": "reported",
-        "date_text": "has suspended",
+        "date_text": "",
         "summary": "New York Gov. Andrew Cuomo has suspended the state's participation in Secure Communities.",
+        "voices": [
+            {
+                "official": "andrew-cuomo",
+                "citations": [
+                    {"source": "boston-herald-patrick-refuses-to-sign", "quote": "New York Gov. Andrew Cuomo said"}
+                ],
+            }
+        ],
+        "reasons": [
+            {
+                "topic": "targets_non_criminals",
+                "summary": "It hasn't deported felons.",
+                "citations": [
+                    {"source": "boston-herald-patrick-refuses-to-sign", "quote": "saying it hasn’t deported felons"}
+                ],
+            }
+        ],
         "citations": [
             {
                 "source": "ap-patrick-massachusetts-wont-participate",

@@ -1,36 +1,15 @@
 import os
+import shutil
 
 import pytest
+import yaml
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from kb import synthetic
-from kb.models import (
-    Citation,
-    Jurisdiction,
-    LoadedRecord,
-    Official,
-    Organization,
-    OtherName,
-    Position,
-    Program,
-    ProgramFact,
-    Source,
-)
+from kb import registry, synthetic
+from kb.fixture_build import DOCUMENTS_DIR, FACTS_FILE
+from kb.models import LoadedRecord, Position
 from tests.synthetic_kb import ACTIVE_SIZES, refuse_transactional, synthetic_kb_fixture
-
-# Children before parents, so PROTECT never stands in the way of emptying.
-KB_MODELS_LEAVES_FIRST = [
-    Citation,
-    OtherName,
-    Position,
-    ProgramFact,
-    Program,
-    Official,
-    Organization,
-    Jurisdiction,
-    Source,
-]
 
 
 @pytest.fixture(scope="session")
@@ -66,10 +45,10 @@ def scaled_kb(_scaled_kb, db, request):
 @pytest.fixture
 def empty_database(db):
     """No knowledge-base rows, for tests that build their own (undone after the test)."""
-    # Raw deletes, leaves first: no signals (history, search text) and no collector, so this is quick.
-    Organization.objects.update(parent=None)
-    Jurisdiction.objects.update(parent=None)
-    for model in KB_MODELS_LEAVES_FIRST:
+    # Raw deletes, children before the records they refer to (the registry's load order,
+    # reversed): no signals (history, search text) and no collector, so this is quick. A
+    # reference within one table (a parent, a source's origin) is checked at commit, by then empty.
+    for model in reversed(registry.record_models()):
         model.objects.all()._raw_delete(model.objects.db)
     # And what load_kb remembers loading, or its next load would take every record for deleted.
     LoadedRecord.objects.all()._raw_delete(LoadedRecord.objects.db)
@@ -98,3 +77,10 @@ def topology_binaries():
     missing = install_binaries()
     if missing:
         pytest.skip(f"needs {', '.join(missing)}: install with scripts/system-deps.sh {' '.join(missing)} (as root)")
+
+
+@pytest.fixture
+def facts(tmp_path):
+    """A copy of the curated facts (in memory) and documents (in `tmp_path`), to break on purpose."""
+    shutil.copytree(DOCUMENTS_DIR, tmp_path / "documents")
+    return yaml.safe_load(FACTS_FILE.read_text(encoding="utf-8"))

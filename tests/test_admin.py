@@ -8,6 +8,7 @@ from django.urls import reverse
 from kb.models import (
     Citation,
     DatePrecision,
+    Event,
     Jurisdiction,
     JurisdictionKind,
     Official,
@@ -18,9 +19,14 @@ from kb.models import (
     Program,
     ProgramFact,
     ProgramFactKind,
+    Reason,
+    ReasonTopic,
     Source,
     SourceKind,
+    SourcePart,
+    SourcePartKind,
     Stance,
+    Voice,
 )
 
 EVIDENCE = (
@@ -30,17 +36,27 @@ EVIDENCE = (
 COMMENTS = "Comments\nreader42: the state will never join, mark my words\n"
 
 
+NOT_EVIDENCE = "is only in parts that are not the publisher&#x27;s (a reposter&#x27;s header, reader comments)"
+
+
 @pytest.fixture
 def source(empty_database):
-    return Source.objects.create(
+    source = Source.objects.create(
         slug="globe-heffernan",
         title="State to join fingerprint program",
         publisher="The Boston Globe",
         kind=SourceKind.NEWS_ARTICLE,
         file_name="globe-heffernan.txt",
         text=EVIDENCE + COMMENTS,
-        comments_start=len(EVIDENCE),
     )
+    SourcePart.objects.create(
+        source=source,
+        kind=SourcePartKind.READER_COMMENTS,
+        start=len(EVIDENCE),
+        end=len(EVIDENCE + COMMENTS),
+        author="readers",
+    )
+    return source
 
 
 @pytest.fixture
@@ -93,7 +109,8 @@ def program_fact(program):
         slug="secure-communities-mandatory",
         kind=ProgramFactKind.MANDATORY_BY,
         statement="Secure Communities is mandatory nationwide by 2013",
-        date=datetime.date(2013, 1, 1),
+        date_earliest=datetime.date(2013, 1, 1),
+        date_latest=datetime.date(2013, 12, 31),
         date_precision=DatePrecision.YEAR,
     )
 
@@ -103,30 +120,53 @@ def position(official, program):
     return _position(official, program, slug="heffernan-will-join")
 
 
-def _position(official, program, slug):
+def _position(official, program, slug, **extra):
     return Position.objects.create(
         slug=slug,
         program=program,
         official=official,
         jurisdiction=official.jurisdiction,
         stance=Stance.WILL_JOIN,
-        date=datetime.date(2012, 3, 1),
+        date_earliest=datetime.date(2012, 3, 1),
+        date_latest=datetime.date(2012, 3, 31),
         date_precision=DatePrecision.MONTH,
         date_text="in March",
         summary=f"Heffernan says Massachusetts will join Secure Communities ({slug})",
+        **extra,
     )
 
 
 @pytest.fixture
 def citation(source, position):
-    citation = Citation(source=source, quote="will sign on to Secure Communities", position=position)
+    citation = Citation(source=source, quote="will sign on to Secure Communities in March", position=position)
     citation.locate_quote()
     citation.save()
     return citation
 
 
 @pytest.fixture
-def small_knowledge_base(source, jurisdiction, organization, official, program, program_fact, position, citation):
+def event(program):
+    return Event.objects.create(
+        slug="massachusetts-joins", program=program, summary="Massachusetts joins Secure Communities"
+    )
+
+
+@pytest.fixture
+def voice(position, official):
+    return Voice.objects.create(position=position, official=official, rank=0)
+
+
+@pytest.fixture
+def reason(position):
+    return Reason.objects.create(
+        position=position, rank=0, topic=ReasonTopic.OTHER, summary="The program shares fingerprints."
+    )
+
+
+@pytest.fixture
+def small_knowledge_base(
+    source, jurisdiction, organization, official, program, program_fact, position, citation, event, voice, reason
+):
     """One small record of every kind, built here in an emptied database: the curated fixture may change."""
 
 
@@ -172,7 +212,21 @@ def official_other_name(official):
 
 
 @pytest.mark.parametrize(
-    "model", [Source, Jurisdiction, Organization, Official, Program, ProgramFact, Position, OtherName, Citation]
+    "model",
+    [
+        Source,
+        Jurisdiction,
+        Organization,
+        Official,
+        Program,
+        ProgramFact,
+        Event,
+        Position,
+        Voice,
+        Reason,
+        OtherName,
+        Citation,
+    ],
 )
 def test_every_model_has_a_changelist_a_change_form_and_an_add_form(admin_client, small_knowledge_base, model):
     record = model.objects.first()
@@ -211,7 +265,7 @@ def test_search_for_an_unknown_name_finds_nothing(admin_client, small_knowledge_
     [
         (Position, "stance__exact", Stance.WILL_JOIN, Stance.REFUSES),
         (Position, "date_precision__exact", DatePrecision.MONTH, DatePrecision.DAY),
-        (Position, "date__year", "2012", "2013"),
+        (Position, "date_earliest__year", "2012", "2013"),
         (ProgramFact, "kind__exact", ProgramFactKind.MANDATORY_BY, ProgramFactKind.STARTED),
         (ProgramFact, "date_precision__exact", DatePrecision.YEAR, DatePrecision.MONTH),
         (Citation, "cites", "position", "program_fact"),
@@ -323,7 +377,7 @@ class TestCitationAdmin:
         ("quote", "problem"),
         [
             ("the state will refuse", "is not verbatim in the source&#x27;s text"),
-            ("the state will never join", "is only in the reader comments, which are never evidence"),
+            ("the state will never join", NOT_EVIDENCE),
         ],
     )
     def test_it_refuses_a_quote_that_is_not_evidence_in_the_source(self, admin_client, citation_post, quote, problem):
@@ -371,7 +425,7 @@ class TestCitationInlineOnPosition:
         ("quote", "problem"),
         [
             ("the state will refuse", "is not verbatim in the source&#x27;s text"),
-            ("the state will never join", "is only in the reader comments, which are never evidence"),
+            ("the state will never join", NOT_EVIDENCE),
         ],
     )
     def test_it_refuses_a_quote_that_is_not_evidence_in_the_source(
@@ -380,7 +434,12 @@ class TestCitationInlineOnPosition:
         response = self.post_new_citation(admin_client, position, source, quote)
 
         assert response.status_code == 200
-        new_form = response.context["inline_admin_formsets"][0].formset.forms[-1]
+        [citations] = [
+            inline.formset
+            for inline in response.context["inline_admin_formsets"]
+            if inline.formset.prefix == "citations"
+        ]
+        new_form = citations.forms[-1]
         assert list(new_form.errors) == ["quote"]
         assert problem in response.content.decode()
         assert position.citations.count() == 1
@@ -395,11 +454,12 @@ class TestCitationInlineOnPosition:
             "program": program.pk,
             "official": official.pk,
             "stance": Stance.SUPPORTS,
-            "date": "2012-03-01",
+            "date_earliest": "2012-03-01",
+            "date_latest": "2012-03-31",
             "date_precision": DatePrecision.MONTH,
             "date_text": "in March",
             "citations-0-source": source.pk,
-            "citations-0-quote": "will sign on to Secure Communities",
+            "citations-0-quote": "will sign on to Secure Communities in March",
         }
 
         response = admin_client.post(admin_url(Position, "add"), data)
@@ -449,3 +509,102 @@ def test_changelist_queries_do_not_grow_with_rows(
             response = admin_client.get(admin_url(model, "changelist"))
 
         assert len(response.context["cl"].result_list) == rows
+
+
+@pytest.mark.parametrize(
+    ("earliest", "latest", "precision"),
+    [
+        ("2012-03-06", "2012-03-12", DatePrecision.WEEK),  # a Tuesday to the Monday after
+        ("2012-02-01", "2012-02-28", DatePrecision.MONTH),  # 2012 is a leap year: February has 29 days
+        ("2012-01-01", "2012-12-30", DatePrecision.YEAR),
+        ("2012-03-01", "2012-03-01", DatePrecision.RANGE),
+        ("2012-03-01", "2012-03-02", DatePrecision.DAY),
+    ],
+)
+def test_the_admin_refuses_a_date_that_does_not_fit_its_precision(
+    admin_client, small_knowledge_base, position, earliest, latest, precision
+):
+    url = admin_url(Position, "change", position.pk)
+    data = post_data(admin_client.get(url)) | {
+        "date_earliest": earliest,
+        "date_latest": latest,
+        "date_precision": precision,
+    }
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "date_latest" in errors, errors
+    assert f"does not fit {precision} precision" in errors["date_latest"][0]
+    position.refresh_from_db()
+    assert (position.date_earliest, position.date_latest) == (datetime.date(2012, 3, 1), datetime.date(2012, 3, 31))
+
+
+def test_the_admin_accepts_a_leap_february_and_a_monday_to_sunday_week(admin_client, small_knowledge_base, position):
+    url = admin_url(Position, "change", position.pk)
+    for earliest, latest, precision in (
+        ("2012-02-01", "2012-02-29", DatePrecision.MONTH),
+        ("2012-03-05", "2012-03-11", DatePrecision.WEEK),
+    ):
+        data = post_data(admin_client.get(url)) | {
+            "date_earliest": earliest,
+            "date_latest": latest,
+            "date_precision": precision,
+        }
+
+        response = admin_client.post(url, data)
+
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        position.refresh_from_db()
+        assert (position.date_earliest.isoformat(), position.date_latest.isoformat()) == (earliest, latest)
+
+
+def test_the_source_change_form_greys_the_parts_that_are_not_the_publishers(admin_client, small_knowledge_base, source):
+    content = admin_client.get(admin_url(Source, "change", source.pk)).content.decode()
+
+    assert '<span style="color: #888">Comments\nreader42: the state will never join' in content
+
+
+def citations_formset(response):
+    [formset] = [
+        inline.formset for inline in response.context["inline_admin_formsets"] if inline.formset.prefix == "citations"
+    ]
+    return formset
+
+
+def test_the_admin_refuses_date_words_that_no_quote_of_the_position_holds(admin_client, small_knowledge_base, position):
+    url = admin_url(Position, "change", position.pk)
+    data = post_data(admin_client.get(url)) | {"date_text": "last spring"}
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    [message] = citations_formset(response).non_form_errors()
+    assert "The date words 'last spring' are not in any of the position's own quotes" in message
+    position.refresh_from_db()
+    assert position.date_text == "in March"
+
+
+def test_the_admin_refuses_a_reported_date_that_is_not_its_reports(
+    admin_client, small_knowledge_base, source, position
+):
+    Source.objects.filter(pk=source.pk).update(
+        published_earliest=datetime.date(2012, 2, 1),
+        published_latest=datetime.date(2012, 2, 29),
+        published_precision=DatePrecision.MONTH,
+        published_text="Public Safety",
+    )
+    url = admin_url(Position, "change", position.pk)
+    data = post_data(admin_client.get(url)) | {"date_basis": "reported", "date_text": ""}
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    [message] = citations_formset(response).non_form_errors()
+    assert message.startswith("A reported position is dated by its report") and "globe-heffernan 2012-02" in message
+
+    data |= {"date_earliest": "2012-02-01", "date_latest": "2012-02-29"}
+    assert admin_client.post(url, data).status_code == 302
+    position.refresh_from_db()
+    assert (position.date_basis, position.date_earliest) == ("reported", datetime.date(2012, 2, 1))

@@ -6,7 +6,6 @@ Every expected value comes from fixtures/kb.yaml, the curated facts.
 
 import pytest
 
-from kb.models import Citation
 from tests.api_helpers import (  # noqa: F401  (fixtures)
     API,
     RESOURCES,
@@ -19,74 +18,46 @@ from tests.api_helpers import (  # noqa: F401  (fixtures)
     slugs,
 )
 
-# The fields of each resource's list records; details add what DETAIL_ONLY says.
-LIST_FIELDS = {
-    "programs": {
-        "slug",
-        "url",
-        "name",
-        "other_names",
-        "agency",
-        "description",
-        "started_on",
-        "started_precision",
-        "citations",
-    },
-    "jurisdictions": {"slug", "url", "name", "kind", "parent", "ocd_id", "timeline_url"},
-    "organizations": {
-        "slug",
-        "url",
-        "name",
-        "other_names",
-        "kind",
-        "description",
-        "jurisdiction",
-        "parent",
-        "citations",
-        "timeline_url",
-    },
-    "officials": {
-        "slug",
-        "url",
-        "name",
-        "other_names",
-        "role",
-        "jurisdiction",
-        "organization",
-        "citations",
-        "timeline_url",
-    },
+# The fields the knowledge model of issue 12 adds, which each resource's records must show.
+MODEL_FIELDS = {
+    "programs": {"started_earliest", "started_latest", "started_precision", "started_edtf", "started_text"},
     "positions": {
-        "slug",
-        "url",
-        "program",
-        "official",
-        "jurisdiction",
-        "organization",
-        "stance",
-        "date",
+        "event",
+        "disputed",
+        "versions",
+        "date_earliest",
+        "date_latest",
         "date_precision",
-        "date_basis",
+        "date_edtf",
         "date_text",
-        "summary",
-        "note",
-        "citations",
+        "date_basis",
+        "voices",
+        "reasons",
+        "citation_count",
+        "independent_source_count",
+        "in_force",
     },
     "sources": {
-        "slug",
-        "url",
-        "title",
-        "publisher",
-        "authors",
-        "kind",
-        "published_on",
+        "original_url",
+        "published_earliest",
+        "published_latest",
         "published_precision",
-        "published_quote",
-        "file_name",
-        "comments_start",
+        "published_edtf",
+        "published_text",
+        "derived_from",
+        "derivation",
+        "parts",
     },
 }
-DETAIL_ONLY = {"programs": {"facts"}, "sources": {"text"}}
+# Component names in the schema: a resource's list records, and its detail when that has more.
+COMPONENTS = {
+    "programs": "Program",
+    "jurisdictions": "Jurisdiction",
+    "organizations": "Organization",
+    "officials": "Official",
+    "positions": "Position",
+    "sources": "Source",
+}
 
 # Each reference field, the resource it points to, and the curated key that names its target.
 REFERENCE_FIELDS = {
@@ -100,8 +71,31 @@ REFERENCE_FIELDS = {
         "jurisdiction": "jurisdictions",
         "organization": "organizations",
     },
-    "sources": {},
+    "sources": {"derived_from": "sources"},
 }
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    """The OpenAPI schema, as a client downloads it: what the API documents each record to hold."""
+    from django.test import Client
+
+    with django_db_blocker.unblock():
+        return Client().get("/api/schema/", {"format": "json"}).json()
+
+
+def documented_fields(schema, resource, detail=False):
+    components = schema["components"]["schemas"]
+    name = COMPONENTS[resource]
+    if detail and f"{name}Detail" in components:
+        name = f"{name}Detail"
+    return set(components[name]["properties"])
+
+
+def detail_only(schema, resource):
+    """The fields the schema documents on a detail and not on a list record."""
+    return documented_fields(schema, resource, detail=True) - documented_fields(schema, resource)
+
 
 EVERY_RECORD = [(resource, record["slug"]) for resource in RESOURCES for record in curated()[resource]]
 
@@ -116,11 +110,40 @@ def all_results(client, path, params=None):
     return results
 
 
+def source_texts(client):
+    return {slug: get(client, f"sources/{slug}/").json()["text"] for slug in curated_slugs("sources")}
+
+
 def citations_in(record):
-    """Every citation a record shows: its own, its other names' and its facts'."""
+    """Every citation a record shows: its own and those of its other names, facts, voices and reasons."""
     yield from record.get("citations", [])
-    for nested in [*record.get("other_names", []), *record.get("facts", [])]:
+    for nested in [
+        *record.get("other_names", []),
+        *record.get("facts", []),
+        *record.get("voices", []),
+        *record.get("reasons", []),
+    ]:
         yield from citations_in(nested)
+
+
+def curated_citations(record):
+    """Every citation of a curated record, nested ones included, as (source, quote)."""
+    found = []
+    if isinstance(record, dict):
+        for key, value in record.items():
+            if key == "citations":
+                found.extend((citation["source"], citation["quote"]) for citation in value)
+            else:
+                found.extend(curated_citations(value))
+    elif isinstance(record, list):
+        for value in record:
+            found.extend(curated_citations(value))
+    return found
+
+
+def by_date(slugs_):
+    """Curated positions in the API's default order: earliest day, then slug."""
+    return sorted(slugs_, key=lambda slug: (curated_record("positions", slug)["date"]["earliest"], slug))
 
 
 # ---------------------------------------------------------------- lists and details
@@ -136,21 +159,59 @@ def test_each_list_is_a_page_of_every_curated_record(knowledge_base, api, resour
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
-def test_each_list_record_has_the_list_fields(knowledge_base, api, resource):
+def test_each_list_record_has_the_documented_fields_and_the_models(knowledge_base, api, schema, resource):
     for record in page(get(api, f"{resource}/", {"limit": 100}))["results"]:
-        assert set(record) == LIST_FIELDS[resource]
+        assert set(record) == documented_fields(schema, resource)
+        assert MODEL_FIELDS.get(resource, set()) <= set(record)
         assert record["url"] == f"http://testserver{API}{resource}/{record['slug']}/"
 
 
+def test_the_documented_detail_only_fields(schema):
+    assert {resource: detail_only(schema, resource) for resource in RESOURCES} == {
+        "programs": {"facts"},
+        "jurisdictions": set(),
+        "organizations": set(),
+        "officials": set(),
+        "positions": set(),
+        "sources": {"text"},
+    }
+
+
 @pytest.mark.parametrize(("resource", "slug"), EVERY_RECORD)
-def test_each_record_has_a_detail_by_slug(knowledge_base, api, resource, slug):
+def test_each_record_has_a_detail_by_slug(knowledge_base, api, schema, resource, slug):
     response = get(api, f"{resource}/{slug}/")
 
     assert response.status_code == 200
     record = response.json()
-    assert set(record) == LIST_FIELDS[resource] | DETAIL_ONLY.get(resource, set())
+    assert set(record) == documented_fields(schema, resource, detail=True)
     assert record["slug"] == slug
     assert record["url"] == f"http://testserver{API}{resource}/{slug}/"
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_a_record_in_a_list_is_its_detail_without_the_detail_only_fields(knowledge_base, api, schema, resource):
+    # One writer per record: the list and the detail are the same JSON, the list leaving out what
+    # the schema documents as detail-only.
+    for listed in page(get(api, f"{resource}/", {"limit": 100}))["results"]:
+        detail = get(api, f"{resource}/{listed['slug']}/").json()
+        assert listed == {name: value for name, value in detail.items() if name not in detail_only(schema, resource)}
+
+
+@pytest.mark.parametrize(
+    "timeline, params",
+    [
+        ("jurisdictions/united-states/timeline/", {}),
+        ("officials/mary-beth-heffernan/timeline/", {}),
+        ("organizations/centro-presente/timeline/", {}),
+        ("jurisdictions/united-states/timeline/", {"as_of": "2011-06-03"}),
+    ],
+)
+def test_a_position_on_a_timeline_is_the_same_as_in_the_positions_list(knowledge_base, api, timeline, params):
+    listed = {record["slug"]: record for record in all_results(api, "positions/", params)}
+    on_timeline = all_results(api, timeline, params)
+    assert on_timeline
+    for record in on_timeline:
+        assert record == listed[record["slug"]]
 
 
 @pytest.mark.parametrize(("resource", "slug"), EVERY_RECORD)
@@ -164,21 +225,27 @@ def test_each_reference_is_slug_name_and_url_of_the_curated_target(knowledge_bas
             assert record[field] is None
         else:
             assert is_ref(record[field], target, slug=expected)
-            assert record[field]["name"] == curated_record(target, expected)["name"]
+            label = "title" if target == "sources" else "name"
+            assert record[field]["name"] == curated_record(target, expected)[label]
 
 
 def test_position_detail_is_the_curated_position(knowledge_base, api):
     position = get(api, "positions/massachusetts-refuses-secure-communities-2011-06-03/").json()
 
     assert position["stance"] == "refuses"
-    assert position["date"] == "2011-06-03"
-    assert position["date_precision"] == "day"
+    assert (position["date_earliest"], position["date_latest"], position["date_precision"]) == (
+        "2011-06-03",
+        "2011-06-03",
+        "day",
+    )
+    assert position["date_edtf"] == "2011-06-03"
     assert position["date_basis"] == "stated"
     assert position["date_text"] == "dated Friday"
     assert position["program"]["name"] == "Secure Communities"
-    assert position["official"]["name"] == "Deval Patrick"
     assert position["jurisdiction"]["name"] == "Massachusetts"
-    assert position["organization"] is None
+    assert position["official"] is None and position["organization"] is None
+    assert (position["event"], position["disputed"], position["versions"]) == (None, False, [])
+    assert position["in_force"] is None  # only with as_of
 
 
 @pytest.mark.parametrize("slug", sorted(curated_slugs("positions")))
@@ -186,10 +253,34 @@ def test_position_fields_match_the_curated_facts(knowledge_base, api, slug):
     position = get(api, f"positions/{slug}/").json()
     facts = curated_record("positions", slug)
 
-    for field in ("stance", "date_precision", "date_basis", "date_text", "summary"):
+    for field in ("stance", "date_basis", "summary"):
         assert position[field] == facts[field]
-    assert position["date"] == str(facts["date"])
+    date = facts["date"]
+    assert (position["date_earliest"], position["date_latest"]) == (str(date["earliest"]), str(date["latest"]))
+    assert (position["date_precision"], position["date_text"]) == (date["precision"], date["text"])
     assert position["note"] == facts.get("note", "")
+    assert (position["event"] or {}).get("slug") == facts.get("event")
+    assert [(voice["rank"], (voice["official"] or voice["organization"])["slug"]) for voice in position["voices"]] == [
+        (voice.get("rank", index), voice.get("official") or voice.get("organization"))
+        for index, voice in enumerate(facts.get("voices", []))
+    ]
+    assert [(reason["topic"], reason["summary"]) for reason in position["reasons"]] == [
+        (reason["topic"], reason["summary"]) for reason in facts.get("reasons", [])
+    ]
+
+
+@pytest.mark.parametrize(
+    "slug, edtf",
+    [
+        ("new-york-withdraws-2011-06", "2011-05-30/2011-06-05"),  # a week
+        ("illinois-withdraws-2011-05", "2011-05-01/2011-05-10"),  # a range
+        ("massachusetts-will-join-secure-communities-2010-12", "2010-12"),  # a month
+        ("boston-participates-since-2006", "2006"),  # a year
+        ("illinois-refuses", "2011-06-06"),  # a day
+    ],
+)
+def test_each_date_has_its_edtf_form(knowledge_base, api, slug, edtf):
+    assert get(api, f"positions/{slug}/").json()["date_edtf"] == edtf
 
 
 def test_source_list_leaves_out_the_text_and_its_detail_has_it(knowledge_base, api):
@@ -200,20 +291,35 @@ def test_source_list_leaves_out_the_text_and_its_detail_has_it(knowledge_base, a
     assert detail["text"].startswith("Massachusetts Governor Deval Patrick Refuses to Sign onto S-Comm")
     assert detail["publisher"] == "Boston Herald"
     assert detail["authors"] == ["Hillary Chabot"]
-    assert detail["published_on"] == "2011-06-06"
-    assert detail["published_quote"] in detail["text"]
-
-
-def test_source_reader_comments_start_where_the_curators_marked_them(knowledge_base, api):
-    source = get(api, "sources/ap-patrick-massachusetts-wont-participate/").json()
-
-    assert source["comments_start"] is not None
-    assert source["text"][source["comments_start"] :].startswith("Comments")
-    assert all(
-        source["comments_start"] is None
-        for source in page(get(api, "sources/"))["results"]
-        if source["slug"] != "ap-patrick-massachusetts-wont-participate"
+    assert (detail["published_earliest"], detail["published_latest"], detail["published_precision"]) == (
+        "2011-06-06",
+        "2011-06-06",
+        "day",
     )
+    assert detail["published_text"] == "Monday, June 6, 2011" and detail["published_text"] in detail["text"]
+    assert detail["original_url"] == ""
+
+
+@pytest.mark.parametrize("slug", sorted(curated_slugs("sources")))
+def test_source_parts_are_where_the_curators_marked_them(knowledge_base, api, slug):
+    source = get(api, f"sources/{slug}/").json()
+    curated_parts = curated_record("sources", slug).get("parts", [])
+
+    assert [part["kind"] for part in source["parts"]] == [part["kind"] for part in curated_parts]
+    for part, marked in zip(source["parts"], curated_parts, strict=True):
+        spanned = source["text"][part["start"] : part["end"]]
+        if "from" in marked:
+            assert spanned.startswith(marked["from"]) and part["end"] == len(source["text"])
+        else:
+            assert spanned == marked["quote"]
+        assert part["author"] == (marked.get("author") or "")
+
+
+def test_source_lineage_is_the_curated_one(knowledge_base, api):
+    for source in page(get(api, "sources/"))["results"]:
+        expected = curated_record("sources", source["slug"])
+        assert (source["derived_from"] or {}).get("slug") == expected.get("derived_from")
+        assert source["derivation"] == (expected.get("derivation") or "")
 
 
 def test_program_list_leaves_out_the_facts_and_its_detail_has_them_cited(knowledge_base, api):
@@ -230,22 +336,44 @@ def test_program_list_leaves_out_the_facts_and_its_detail_has_them_cited(knowled
         assert sorted((c["source"], c["quote"]) for c in fact["citations"]) == sorted(
             (c["source"], c["quote"]) for c in expected["citations"]
         )
+        assert [(voice["official"] or voice["organization"])["slug"] for voice in fact["voices"]] == [
+            voice.get("official") or voice.get("organization") for voice in expected.get("voices", [])
+        ]
+        date = expected.get("date") or {}
+        assert (fact["date_earliest"], fact["date_latest"], fact["date_precision"]) == (
+            str(date["earliest"]) if date else None,
+            str(date["latest"]) if date else None,
+            date.get("precision", ""),
+        )
         if expected.get("jurisdiction"):
             assert is_ref(fact["jurisdiction"], "jurisdictions", slug=expected["jurisdiction"])
         else:
             assert fact["jurisdiction"] is None
 
 
+def test_program_facts_are_in_date_order_undated_last(knowledge_base, api):
+    facts = get(api, "programs/secure-communities/").json()["facts"]
+    dated = [fact["date_earliest"] for fact in facts if fact["date_earliest"]]
+
+    assert dated == sorted(dated)
+    assert [fact["date_earliest"] for fact in facts][len(dated) :] == [None] * (len(facts) - len(dated))
+
+
 def test_program_fact_values_keep_their_qualifier_and_unit(knowledge_base, api):
     facts = {fact["slug"]: fact for fact in get(api, "programs/secure-communities/").json()["facts"]}
 
     deported = facts["deported-more-than-77000-criminals"]
-    assert float(deported["value"]) == 77000
+    assert deported["value"] == 77000
     assert deported["value_qualifier"] == "more_than"
     assert deported["unit"] == "criminals deported"
-    assert deported["date"] == "2011-04-30"
-    assert float(facts["boston-one-in-four-serious-criminals"]["value"]) == 0.25
-    assert facts["boston-one-in-four-serious-criminals"]["date"] is None
+    assert (deported["date_earliest"], deported["date_latest"], deported["date_edtf"]) == (
+        "2011-04-30",
+        "2011-04-30",
+        "2011-04-30",
+    )
+    one_in_four = facts["boston-one-in-four-serious-criminals"]
+    assert one_in_four["value"] == 0.25
+    assert (one_in_four["date_earliest"], one_in_four["date_precision"], one_in_four["date_edtf"]) == (None, "", "")
 
 
 def test_other_names_carry_their_citations(knowledge_base, api):
@@ -268,7 +396,7 @@ def test_other_names_carry_their_citations(knowledge_base, api):
             ],
         }
     ]
-    assert {name["name"] for name in program["other_names"]} == {"S-Comm", "Secure Communities Program"}
+    assert {name["name"] for name in program["other_names"]} == {"Secure Communities Program"}
 
 
 @pytest.mark.parametrize("resource", ["officials", "organizations", "programs"])
@@ -281,47 +409,58 @@ def test_other_names_are_the_curated_ones(knowledge_base, api, resource):
 def test_timeline_urls_point_at_the_timelines(knowledge_base, api):
     jurisdiction = get(api, "jurisdictions/massachusetts/").json()
     official = get(api, "officials/deval-patrick/").json()
+    organization = get(api, "organizations/centro-presente/").json()
 
     assert jurisdiction["timeline_url"] == f"http://testserver{API}jurisdictions/massachusetts/timeline/"
     assert official["timeline_url"] == f"http://testserver{API}officials/deval-patrick/timeline/"
+    assert organization["timeline_url"] == f"http://testserver{API}organizations/centro-presente/timeline/"
 
 
 # ---------------------------------------------------------------- citations
 
 
 @pytest.mark.parametrize("slug", sorted(curated_slugs("positions")))
-def test_position_citations_are_the_curated_quotes(knowledge_base, api, slug):
-    citations = get(api, f"positions/{slug}/").json()["citations"]
-    expected = curated_record("positions", slug)["citations"]
+def test_position_citations_voices_and_reasons_are_the_curated_quotes(knowledge_base, api, slug):
+    position = get(api, f"positions/{slug}/").json()
+    expected = curated_record("positions", slug)
 
-    assert sorted((c["source"], c["quote"]) for c in citations) == sorted((c["source"], c["quote"]) for c in expected)
-    for citation in citations:
+    assert sorted((c["source"], c["quote"]) for c in position["citations"]) == sorted(
+        (c["source"], c["quote"]) for c in expected["citations"]
+    )
+    for shown, curated_child in [
+        *zip(position["voices"], expected.get("voices", []), strict=True),
+        *zip(position["reasons"], expected.get("reasons", []), strict=True),
+    ]:
+        assert sorted((c["source"], c["quote"]) for c in shown["citations"]) == sorted(
+            (c["source"], c["quote"]) for c in curated_child["citations"]
+        )
+    for citation in citations_in(position):
         assert set(citation) == {"source", "source_url", "quote", "start", "end"}
         assert citation["source_url"] == f"http://testserver{API}sources/{citation['source']}/"
         assert citation["end"] - citation["start"] == len(citation["quote"])
+    assert position["citation_count"] == len(expected["citations"])
 
 
-def test_every_citation_is_verbatim_in_its_source_at_its_offsets_before_the_reader_comments(knowledge_base, api):
-    """The one test of it, end to end: the curated fixture, as loaded and as the API serves it."""
-    sources = {slug: get(api, f"sources/{slug}/").json() for slug in curated_slugs("sources")}
+def test_every_citation_is_verbatim_in_its_source_at_its_offsets(knowledge_base, api):
+    texts = source_texts(api)
     checked = 0
 
     for resource in ("positions", "programs", "organizations", "officials"):
         for slug in sorted(curated_slugs(resource)):
             for citation in citations_in(get(api, f"{resource}/{slug}/").json()):
-                source = sources[citation["source"]]
-                assert source["text"][citation["start"] : citation["end"]] == citation["quote"], citation
-                assert citation["end"] <= (source["comments_start"] or len(source["text"])), citation
+                assert texts[citation["source"]][citation["start"] : citation["end"]] == citation["quote"]
                 checked += 1
 
-    assert checked == Citation.objects.count() > 100  # every citation in the knowledge base
+    assert checked == len(curated_citations(curated()))  # every citation in the knowledge base
 
 
 def test_position_citations_are_ordered_by_source_then_offset(knowledge_base, api):
-    citations = get(api, "positions/mary-beth-heffernan-opposes-2011-06-03/").json()["citations"]
+    citations = get(api, "positions/massachusetts-refuses-secure-communities-2011-06-03/").json()["citations"]
 
     assert [(c["source"], c["start"]) for c in citations] == sorted((c["source"], c["start"]) for c in citations)
-    assert len(citations) == 8
+    assert len(citations) == len(
+        curated_record("positions", "massachusetts-refuses-secure-communities-2011-06-03")["citations"]
+    )
 
 
 # ---------------------------------------------------------------- ?expand=
@@ -335,19 +474,21 @@ EXPANSIONS = [
     ("officials", "deval-patrick", "jurisdiction", "jurisdictions"),
     ("officials", "patricia-montes", "organization", "organizations"),
     ("positions", "boston-participates-since-2006", "program", "programs"),
-    ("positions", "massachusetts-refuses-secure-communities-2011-06-03", "official", "officials"),
     ("positions", "boston-participates-since-2006", "jurisdiction", "jurisdictions"),
-    ("positions", "boston-participates-since-2006", "organization", "organizations"),
+    ("positions", "centro-presente-opposes", "organization", "organizations"),
+    ("sources", "wbur-mass-wont-join-immigration-check-program", "derived_from", "sources"),
 ]
 
 
 @pytest.mark.parametrize(("resource", "slug", "field", "target"), EXPANSIONS)
-def test_expand_inlines_the_whole_related_record_on_a_detail(knowledge_base, api, resource, slug, field, target):
+def test_expand_inlines_the_whole_related_record_on_a_detail(
+    knowledge_base, api, schema, resource, slug, field, target
+):
     plain = get(api, f"{resource}/{slug}/").json()
     expanded = get(api, f"{resource}/{slug}/", {"expand": field}).json()
     related = get(api, f"{target}/{plain[field]['slug']}/").json()
-    for detail_only in DETAIL_ONLY.get(target, ()):
-        related.pop(detail_only)
+    for name in detail_only(schema, target):
+        related.pop(name)
 
     assert expanded[field] == related
     assert {name: value for name, value in expanded.items() if name != field} == {
@@ -356,68 +497,58 @@ def test_expand_inlines_the_whole_related_record_on_a_detail(knowledge_base, api
 
 
 @pytest.mark.parametrize(("resource", "slug", "field", "target"), EXPANSIONS)
-def test_expand_inlines_the_related_record_on_a_list(knowledge_base, api, resource, slug, field, target):
+def test_expand_inlines_the_related_record_on_a_list(knowledge_base, api, schema, resource, slug, field, target):
     listed = {record["slug"]: record for record in all_results(api, f"{resource}/", {"expand": field})}
 
-    assert set(listed[slug][field]) == LIST_FIELDS[target]
+    assert set(listed[slug][field]) == documented_fields(schema, target)
     for record in listed.values():
-        assert record[field] is None or set(record[field]) == LIST_FIELDS[target]
+        assert record[field] is None or set(record[field]) == documented_fields(schema, target)
 
 
 def test_expand_takes_several_fields_at_once(knowledge_base, api):
     position = get(
         api,
-        "positions/patricia-montes-opposes/",
+        "positions/centro-presente-opposes/",
         {"expand": "program,official,jurisdiction,organization"},
     ).json()
 
-    assert position["program"]["description"].startswith("Federal Department of Homeland Security program")
-    assert position["official"]["role"] == "Executive director, Centro Presente"
+    assert position["program"]["description"].startswith("Department of Homeland Security program")
     assert position["organization"]["kind"] == "advocacy_group"
-    assert position["jurisdiction"] is None
+    assert position["official"] is None and position["jurisdiction"] is None
 
 
 def test_expanded_records_keep_their_own_references_as_references(knowledge_base, api):
-    official = get(
-        api, "positions/massachusetts-refuses-secure-communities-2011-06-03/", {"expand": "official"}
-    ).json()["official"]
+    organization = get(api, "positions/centro-presente-opposes/", {"expand": "organization"}).json()["organization"]
 
-    assert is_ref(official["jurisdiction"], "jurisdictions", slug="massachusetts")
+    assert is_ref(organization["jurisdiction"], "jurisdictions", slug="massachusetts")
 
 
 def test_expand_on_a_timeline_inlines_the_related_records(knowledge_base, api):
-    results = page(get(api, "officials/deval-patrick/timeline/", {"expand": "jurisdiction"}))["results"]
+    results = page(get(api, "jurisdictions/illinois/timeline/", {"expand": "jurisdiction"}))["results"]
 
-    assert [position["jurisdiction"]["ocd_id"] for position in results] == ["ocd-division/country:us/state:ma"] * 2
+    assert [position["jurisdiction"]["ocd_id"] for position in results] == ["ocd-division/country:us/state:il"] * 3
 
 
 # ---------------------------------------------------------------- timelines
 
 
-def test_jurisdiction_timeline_is_in_date_order_and_includes_boston_and_the_officials(knowledge_base, api):
+def test_jurisdiction_timeline_is_in_date_order_and_includes_boston(knowledge_base, api):
     assert slugs(get(api, "jurisdictions/massachusetts/timeline/")) == [
         "boston-participates-since-2006",
         "boston-continues-after-2008-expansion",
         "massachusetts-will-join-secure-communities-2010-12",
-        "mary-beth-heffernan-opposes-2011-06-03",  # her own position, not the state's: she acts for it
         "massachusetts-refuses-secure-communities-2011-06-03",
         "boston-participates-2011",
     ]
 
 
 def test_jurisdiction_timeline_of_a_country_includes_every_state_and_city(knowledge_base, api):
-    timeline = page(get(api, "jurisdictions/united-states/timeline/", {"limit": 100}))["results"]
-    dates = [position["date"] for position in timeline]
+    timeline = slugs(get(api, "jurisdictions/united-states/timeline/", {"limit": 100}))
 
-    assert dates == sorted(dates)
-    # Positions of organizations with no jurisdiction and of their officials are nobody's here.
-    expected = {
-        slug
-        for slug, position in ((p["slug"], p) for p in curated()["positions"])
-        if position.get("jurisdiction") or position.get("official") in {"deval-patrick", "mary-beth-heffernan"}
-    }
-    assert {position["slug"] for position in timeline} == expected
-    assert len(expected) == 12
+    # Positions of organizations with no jurisdiction are nobody's here: the holder is the organization.
+    expected = {position["slug"] for position in curated()["positions"] if position.get("jurisdiction")}
+    assert timeline == by_date(expected)
+    assert len(expected) == 13
 
 
 def test_jurisdiction_timeline_of_a_city_has_only_the_city(knowledge_base, api):
@@ -428,22 +559,35 @@ def test_jurisdiction_timeline_of_a_city_has_only_the_city(knowledge_base, api):
     ]
 
 
-def test_official_timeline_is_in_date_order(knowledge_base, api):
+def test_an_officials_timeline_is_what_the_official_voiced_in_date_order(knowledge_base, api):
     assert slugs(get(api, "officials/deval-patrick/timeline/")) == [
         "massachusetts-will-join-secure-communities-2010-12",
         "massachusetts-refuses-secure-communities-2011-06-03",
     ]
     assert slugs(get(api, "officials/pat-quinn/timeline/")) == ["illinois-withdraws-2011-05", "illinois-refuses"]
+    assert slugs(get(api, "officials/mary-beth-heffernan/timeline/")) == [
+        "massachusetts-refuses-secure-communities-2011-06-03",
+        "law-enforcement-officials-oppose",  # she relays them (rank 0 of a chain)
+    ]
+
+
+def test_an_organizations_timeline_is_what_it_held_and_what_it_voiced(knowledge_base, api):
+    assert slugs(get(api, "organizations/centro-presente/timeline/")) == ["centro-presente-opposes"]
+    assert slugs(get(api, "organizations/patrick-administration/timeline/")) == [
+        "massachusetts-will-join-secure-communities-2010-12"
+    ]
+    assert slugs(get(api, "organizations/law-enforcement-officials/timeline/")) == ["law-enforcement-officials-oppose"]
+    assert slugs(get(api, "organizations/boston-police-department/timeline/")) == []  # no longer a holder
 
 
 def test_a_timeline_with_nothing_in_range_is_an_empty_page(knowledge_base, api):
     assert slugs(get(api, "officials/andrew-cuomo/timeline/")) == ["new-york-withdraws-2011-06"]
-    assert page(get(api, "jurisdictions/new-york/timeline/"))["count"] == 2
-    assert slugs(get(api, "jurisdictions/new-york/timeline/", {"date_before": "2011-05-31"})) == []
+    assert page(get(api, "jurisdictions/new-york/timeline/"))["count"] == 3
+    assert slugs(get(api, "jurisdictions/new-york/timeline/", {"date_before": "2011-05-29"})) == []
 
 
 def test_timeline_is_filtered_by_program(knowledge_base, api):
-    assert page(get(api, "jurisdictions/massachusetts/timeline/", {"program": "secure-communities"}))["count"] == 6
+    assert page(get(api, "jurisdictions/massachusetts/timeline/", {"program": "secure-communities"}))["count"] == 5
     assert page(get(api, "officials/deval-patrick/timeline/", {"program": "secure-communities"}))["count"] == 2
 
 
@@ -453,16 +597,16 @@ def test_timeline_takes_the_position_filters(knowledge_base, api):
         "boston-continues-after-2008-expansion",
         "boston-participates-2011",
     ]
-    # Boston through its police (since 2006) and Boston itself (since 2008) are two holders.
+    # Boston is one holder (issue 12: the police department no longer splits it in two), so its
+    # 2008 participation superseded the one since 2006.
     assert slugs(get(api, "jurisdictions/massachusetts/timeline/", {"as_of": "2010-12-31"})) == [
-        "boston-participates-since-2006",
         "boston-continues-after-2008-expansion",
         "massachusetts-will-join-secure-communities-2010-12",
     ]
 
 
 def test_timeline_can_be_ordered_otherwise(knowledge_base, api):
-    assert slugs(get(api, "officials/deval-patrick/timeline/", {"ordering": "-date"})) == [
+    assert slugs(get(api, "officials/deval-patrick/timeline/", {"ordering": "-date_earliest"})) == [
         "massachusetts-refuses-secure-communities-2011-06-03",
         "massachusetts-will-join-secure-communities-2010-12",
     ]
@@ -471,10 +615,10 @@ def test_timeline_can_be_ordered_otherwise(knowledge_base, api):
 def test_timeline_is_paged(knowledge_base, api):
     body = page(get(api, "jurisdictions/massachusetts/timeline/", {"limit": 2, "offset": 2}))
 
-    assert body["count"] == 6
+    assert body["count"] == 5
     assert [position["slug"] for position in body["results"]] == [
         "massachusetts-will-join-secure-communities-2010-12",
-        "mary-beth-heffernan-opposes-2011-06-03",
+        "massachusetts-refuses-secure-communities-2011-06-03",
     ]
     assert body["next"] == f"http://testserver{API}jurisdictions/massachusetts/timeline/?limit=2&offset=4"
     assert body["previous"] == f"http://testserver{API}jurisdictions/massachusetts/timeline/?limit=2"
@@ -482,11 +626,13 @@ def test_timeline_is_paged(knowledge_base, api):
 
 # ---------------------------------------------------------------- paging
 
+POSITIONS = len(curated()["positions"])
+
 
 def test_a_page_holds_twenty_records_by_default(knowledge_base, api):
     body = page(get(api, "positions/"))
 
-    assert body["count"] == 21
+    assert body["count"] == POSITIONS > 20
     assert len(body["results"]) == 20
     assert body["next"] == f"http://testserver{API}positions/?limit=20&offset=20"
     assert body["previous"] is None
@@ -495,7 +641,7 @@ def test_a_page_holds_twenty_records_by_default(knowledge_base, api):
 def test_the_last_page_links_back_and_not_forward(knowledge_base, api):
     body = page(get(api, "positions/", {"offset": 20}))
 
-    assert [position["slug"] for position in body["results"]] == ["law-enforcement-officials-oppose"]
+    assert [position["slug"] for position in body["results"]] == by_date(curated_slugs("positions"))[20:]
     assert body["next"] is None
     assert body["previous"] == f"http://testserver{API}positions/?limit=20"
 
@@ -504,7 +650,14 @@ def test_limit_and_offset_pick_a_slice_of_the_default_order(knowledge_base, api)
     everything = slugs(get(api, "positions/", {"limit": 100}))
 
     assert slugs(get(api, "positions/", {"limit": 5, "offset": 3})) == everything[3:8]
-    assert slugs(get(api, "positions/", {"limit": 100, "offset": 21})) == []
+    assert slugs(get(api, "positions/", {"limit": 100, "offset": POSITIONS})) == []
+
+
+def test_a_hundred_is_the_largest_page(knowledge_base, api):
+    body = page(get(api, "positions/", {"limit": 100}))
+
+    assert len(body["results"]) == POSITIONS
+    assert body["next"] is None
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
@@ -521,16 +674,14 @@ def test_following_next_visits_every_record_once(knowledge_base, api, resource):
 def test_next_and_previous_keep_the_filters(knowledge_base, api):
     body = page(get(api, "positions/", {"stance": "opposes", "limit": 2, "offset": 2}))
 
-    assert body["count"] == 6
+    assert body["count"] == len(curated_slugs("positions", stance="opposes")) == 5
     assert "stance=opposes" in body["next"] and "offset=4" in body["next"]
     assert "stance=opposes" in body["previous"]
-    assert len(page(api.get(body["next"]))["results"]) == 2
+    assert len(page(api.get(body["next"]))["results"]) == 1
 
 
-def test_default_order_is_date_then_slug(knowledge_base, api):
-    positions = page(get(api, "positions/", {"limit": 100}))["results"]
-
-    assert [(p["date"], p["slug"]) for p in positions] == sorted((p["date"], p["slug"]) for p in positions)
+def test_default_order_is_earliest_day_then_slug(knowledge_base, api):
+    assert slugs(get(api, "positions/", {"limit": 100})) == by_date(curated_slugs("positions"))
     for resource in ("programs", "jurisdictions", "organizations", "officials", "sources"):
         listed = slugs(get(api, f"{resource}/", {"limit": 100}))
         assert listed == sorted(listed)

@@ -54,8 +54,16 @@ REFERENCE_FIELDS = {
     "body.organization": "organizations",
     "body.parent": "jurisdictions",
     "body.agency": "organizations",
+    "body.derived_from": "sources",
+    "body.event": "events",
     "body.citations[*].source": "sources",
+    "body.voices[*].official": "officials",
+    "body.voices[*].organization": "organizations",
+    "body.voices[*].citations[*].source": "sources",
+    "body.reasons[*].citations[*].source": "sources",
 }
+# Kinds of record that bodies name but that have no resource of their own.
+NAMED_MODELS = {"events": "kb.event"}
 
 
 @cache
@@ -63,7 +71,7 @@ def slugs_by_resource():
     records = json.loads(FIXTURE.read_text(encoding="utf-8"))
     return {
         resource: sorted({record["fields"]["slug"] for record in records if record["model"] == model})
-        for resource, model in RESOURCE_MODELS.items()
+        for resource, model in {**RESOURCE_MODELS, **NAMED_MODELS}.items()
     }
 
 
@@ -151,6 +159,7 @@ def test_the_fuzzer_reaches_real_records(knowledge_base):
     """The dictionaries name records the test database has, or the fuzzer would only meet 404s."""
     from django.apps import apps
 
-    for resource, model in RESOURCE_MODELS.items():
+    for resource, model in {**RESOURCE_MODELS, **NAMED_MODELS}.items():
+        assert slugs_by_resource()[resource], resource
         stored = set(apps.get_model(model).objects.values_list("slug", flat=True))
         assert set(slugs_by_resource()[resource]) <= stored, resource

@@ -10,7 +10,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from kb.models import Citation, Jurisdiction, Position, Source
+from kb.models import Citation, Jurisdiction, Position, Reason, Source, Voice
 
 API = "/api/v1/"
 HERALD = "boston-herald-patrick-refuses-to-sign"
@@ -106,8 +106,28 @@ def test_a_refused_write_leaves_no_history(token_api):
     assert Jurisdiction.history.count() == before
 
 
-def test_the_derived_search_text_is_not_copied_into_history():
-    assert "search_text" not in {field.name for field in Position.history.model._meta.fields}
+def test_replacing_the_voices_and_reasons_of_a_position_keeps_the_old_and_the_new(token_api, curator):
+    position = Position.objects.get(slug="new-york-withdraws-2011-06")
+    voices = [{"official": "andrew-cuomo", "citations": [{"source": HERALD, "quote": CUOMO}]}]
+    reasons = [{"topic": "other", "summary": "Cuomo's reason.", "citations": [{"source": HERALD, "quote": CUOMO}]}]
+
+    response = token_api.patch(
+        API + f"positions/{position.slug}/", {"voices": voices, "reasons": reasons}, format="json"
+    )
+
+    assert response.status_code == 200, response.content[:500]
+    assert Voice.history.filter(position_id=position.pk, history_user=curator, history_type="-").count() == 1
+    assert Voice.history.filter(position_id=position.pk, history_user=curator, history_type="+").count() == 1
+    removed = Reason.history.filter(position_id=position.pk, history_user=curator, history_type="-")
+    assert list(removed.values_list("summary", flat=True)) == ["It hasn't deported felons."]
+    added = Citation.history.filter(reason__isnull=False, history_user=curator, history_type="+")
+    assert list(added.values_list("quote", flat=True)) == [CUOMO]
+
+
+def test_the_derived_columns_are_not_copied_into_history():
+    derived = {"search_text", "holder_key", "in_force_from", "certain_from", "contested_from", "in_force_until"}
+    assert not derived & {field.name for field in Position.history.model._meta.fields}
+    assert "lineage_root" not in {field.name for field in Source.history.model._meta.fields}
 
 
 # ---------------------------------------------------------------- a cited source

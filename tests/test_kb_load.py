@@ -8,10 +8,11 @@ import pytest
 from django.core import serializers
 from django.core.management import CommandError, call_command
 
+from kb import registry
 from kb.fixture_build import FIXTURE_FILE
-from kb.models import Citation, Jurisdiction, Official, OtherName, Position, Program, ProgramFact, Source
+from kb.models import Citation, Jurisdiction, Position, Program, Reason, Voice
 
-KB_MODELS = [Source, Jurisdiction, Official, Program, ProgramFact, Position, OtherName, Citation]
+KB_MODELS = registry.record_models()
 
 
 def snapshot():
@@ -41,7 +42,11 @@ def test_loading_into_an_empty_database_creates_every_record(empty_database):
     assert Position.objects.count() == sum(r["model"] == "kb.position" for r in records)
     assert Citation.objects.count() == sum(r["model"] == "kb.citation" for r in records)
     assert f"Loaded {len(records)} record(s)" in output
-    assert "kb.Position: 21 created" in output
+    for model in KB_MODELS:
+        expected = sum(r["model"] == model._meta.label_lower for r in records)
+        assert expected > 0, model
+        assert model.objects.count() == expected, model
+        assert f"{model._meta.label}: {expected} created" in output
 
 
 def test_a_second_load_changes_nothing_and_duplicates_nothing(empty_database):
@@ -54,13 +59,15 @@ def test_a_second_load_changes_nothing_and_duplicates_nothing(empty_database):
     assert f"kb.Citation: {citations} unchanged" in output
 
 
-def test_loading_keeps_a_change_made_in_the_database_and_the_records_identity(empty_database):
+def test_loading_restores_an_edited_record_and_keeps_its_identity(empty_database):
     load()
     refusal = Position.objects.get(slug="massachusetts-refuses-secure-communities-2011-06-03")
-    Position.objects.filter(pk=refusal.pk).update(stance="supports")  # no history: the values tell
+    Position.objects.filter(pk=refusal.pk).update(stance="supports")
     output = load()
-    assert Position.objects.get(pk=refusal.pk).stance == "supports"
-    assert "kb.Position: 21 unchanged" in output
+    refusal.refresh_from_db()
+    assert refusal.stance == "refuses"
+    positions = sum(r["model"] == "kb.position" for r in fixture_records())
+    assert f"kb.Position: 1 updated, {positions - 1} unchanged" in output
 
 
 def test_loading_removes_citations_the_fixture_no_longer_has(empty_database, tmp_path):
@@ -70,14 +77,53 @@ def test_loading_removes_citations_the_fixture_no_longer_has(empty_database, tmp
         for r in fixture_records()
         if not (
             r["model"] == "kb.citation"
-            and r["fields"].get("position") == ["illinois-refuses"]
-            and r["fields"]["source"] == ["boston-globe-patrick-wont-sign"]
+            and r["fields"].get("position") == ["boston-participates-since-2006"]
+            and r["fields"]["source"] == ["blog-patrick-refuses-to-join-secure-communities"]
         )
     ]
     output = load(fixture=str(write_fixture(tmp_path, records)))
     kept = sum(r["model"] == "kb.citation" for r in records)
     assert f"kb.Citation: {kept} unchanged, 1 removed" in output
-    assert Position.objects.get(slug="illinois-refuses").citations.count() == 2
+    assert Position.objects.get(slug="boston-participates-since-2006").citations.count() == 4
+
+
+def test_loading_removes_voices_and_reasons_the_fixture_no_longer_has_with_their_citations(empty_database, tmp_path):
+    load()
+    refusal = "massachusetts-refuses-secure-communities-2011-06-03"
+    patricks_voice = ["position", refusal, "official", "deval-patrick"]  # a voice's natural key
+    first_reason = [refusal, 0]
+    records = fixture_records()
+
+    def dropped(record):
+        fields = record["fields"]
+        if record["model"] == "kb.voice":
+            return fields["position"] == [refusal] and fields["official"] == ["deval-patrick"]
+        if record["model"] == "kb.reason":
+            return fields["position"] == [refusal] and fields["rank"] == 0
+        return record["model"] == "kb.citation" and (
+            fields["voice"] == patricks_voice or fields["reason"] == first_reason
+        )
+
+    def count(model, in_records):
+        return sum(r["model"] == model for r in in_records)
+
+    kept = [r for r in records if not dropped(r)]
+    citations_dropped = count("kb.citation", records) - count("kb.citation", kept)
+    assert count("kb.voice", kept) == count("kb.voice", records) - 1
+    assert count("kb.reason", kept) == count("kb.reason", records) - 1
+    assert citations_dropped >= 2
+
+    output = load(fixture=str(write_fixture(tmp_path, kept)))
+
+    assert f"kb.Voice: {count('kb.voice', kept)} unchanged, 1 removed" in output
+    assert f"kb.Reason: {count('kb.reason', kept)} unchanged, 1 removed" in output
+    assert f"kb.Citation: {count('kb.citation', kept)} unchanged, {citations_dropped} removed" in output
+    assert not Voice.objects.filter(position__slug=refusal, official__slug="deval-patrick").exists()
+    assert not Reason.objects.filter(position__slug=refusal, rank=0).exists()
+    assert Citation.objects.count() == count("kb.citation", kept)
+    assert list(Position.objects.get(slug=refusal).voices.values_list("official__slug", flat=True)) == [
+        "mary-beth-heffernan"
+    ]
 
 
 def test_records_outside_the_fixture_are_left_alone(empty_database):
@@ -88,7 +134,8 @@ def test_records_outside_the_fixture_are_left_alone(empty_database):
         program=program,
         jurisdiction=Jurisdiction.objects.get(slug="california"),
         stance="supports",
-        date="2011-06-06",
+        date_earliest="2011-06-06",
+        date_latest="2011-06-06",
         date_precision="day",
         date_text="x",
         summary="An editor's record.",
@@ -111,13 +158,21 @@ def test_records_outside_the_fixture_are_left_alone(empty_database):
         (
             lambda r: (
                 r["fields"].update(official=["nobody"])
-                if r["model"] == "kb.position" and r["fields"]["official"]
+                if r["model"] == "kb.voice" and r["fields"]["official"]
                 else None
             ),
             "Official matching query does not exist",
         ),
+        (
+            lambda r: (
+                r["fields"].update(date_latest="2011-06-02")
+                if r["model"] == "kb.position" and r["fields"]["date_precision"] == "week"
+                else None
+            ),
+            "date_latest: 2011-05-30 .. 2011-06-02 does not fit week precision",
+        ),
     ],
-    ids=["shifted-offsets", "unknown-stance", "unknown-official"],
+    ids=["shifted-offsets", "unknown-stance", "unknown-official", "week-that-is-no-week"],
 )
 def test_a_broken_fixture_leaves_the_database_exactly_as_it_was(empty_database, tmp_path, break_it, expected):
     load()
@@ -180,4 +235,4 @@ def test_loading_is_quick(empty_database):
 def test_djangos_own_loaddata_reads_the_fixture_too(empty_database):
     call_command("loaddata", str(FIXTURE_FILE), verbosity=0)
     call_command("loaddata", str(FIXTURE_FILE), verbosity=0)
-    assert Position.objects.count() == 21
+    assert Position.objects.count() == sum(r["model"] == "kb.position" for r in fixture_records())

@@ -74,3 +74,9 @@ def slugged_constraints(model_name):
     return [
         models.CheckConstraint(condition=slug_is_well_formed, name=f"kb_{model_name}_slug_well_formed"),
     ]
+
+
+def constraint_message(model, name):
+    """The violation message of one of the model's named constraints, for clean() to put on the
+    field at fault (a check constraint's own error names no field)."""
+    return next(constraint for constraint in model._meta.constraints if constraint.name == name).violation_error_message

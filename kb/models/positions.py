@@ -27,6 +27,7 @@ from kb.models.base import (
     SlugManager,
     SlugNaturalKey,
     SlugQuerySet,
+    constraint_message,
     exactly_one_of,
     slugged_constraints,
 )
@@ -130,10 +131,12 @@ class PositionQuerySet(SlugQuerySet):
         return self.filter(pk__in=voices.values("position_id"))
 
     def held_or_voiced_by(self, official=None, organization=None):
-        """A timeline: what the official (or organization) held, and what it voiced."""
-        speaker = {"official": official} if official is not None else {"organization": organization}
-        voiced = Voice.objects.filter(position__isnull=False, **speaker).values("position_id")
-        return self.filter(Q(**speaker) | Q(pk__in=voiced))
+        """An official's or an organization's timeline: what it held and what it voiced."""
+        if official is not None:
+            held, voices = Q(official=official), Voice.objects.filter(official=official)
+        else:
+            held, voices = Q(organization=organization), Voice.objects.filter(organization=organization)
+        return self.filter(held | Q(pk__in=voices.values("position_id")))
 
     def disputed(self, disputed=True):
         """Positions whose event has another version (True), or none (False)."""
@@ -265,6 +268,11 @@ class Position(SlugNaturalKey, Searchable):
         return edtf(self.date_earliest, self.date_latest, self.date_precision)
 
     def clean(self):
+        # What two check constraints say, on the field at fault (a constraint names none).
+        if self.official_id is None and self.jurisdiction_id is None and self.organization_id is None:
+            raise ValidationError({"jurisdiction": constraint_message(Position, "kb_position_has_holder")})
+        if self.date_basis == DateBasis.STATED and not self.date_text:
+            raise ValidationError({"date_text": constraint_message(Position, "kb_position_stated_date_has_words")})
         check_interval(self, "date", required=True)
         if self.event_id is None or self.program_id is None:
             return
@@ -284,6 +292,29 @@ class Position(SlugNaturalKey, Searchable):
         if update_fields is not None and {"official", "jurisdiction", "organization"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "holder_key"}
         super().save(*args, **kwargs)
+
+
+def evidence_errors(position, cited):
+    """What a position's row cannot tell alone, read against its own citations, given as (quote,
+    source) pairs (not its voices' or reasons'): its date words are verbatim in one of the quotes,
+    and a reported date is the published interval of one of the sources. {field: message}, empty
+    when both hold. The fixture build and the API's writes both ask here."""
+    errors = {}
+    if position.date_text and not any(position.date_text in quote for quote, _ in cited):
+        errors["date_text"] = (
+            f"The date words {position.date_text!r} are not in any of the position's own quotes: "
+            "cite the words that date it."
+        )
+    if position.date_basis == DateBasis.REPORTED:
+        sources = {source.pk: source for _, source in cited}.values()
+        reports = {(s.published_earliest, s.published_latest, s.published_precision) for s in sources}
+        if (position.date_earliest, position.date_latest, position.date_precision) not in reports:
+            dated = ", ".join(sorted(f"{s.slug} {s.published_edtf or 'undated'}" for s in sources))
+            errors["date_earliest"] = (
+                "A reported position is dated by its report: its interval is the publication date of one of its "
+                f"citing sources ({dated})."
+            )
+    return errors
 
 
 class ReasonTopic(models.TextChoices):

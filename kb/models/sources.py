@@ -4,7 +4,15 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from kb.models.base import KnowledgeBaseHistory, Record, Searchable, SlugManager, SlugNaturalKey, slugged_constraints
+from kb.models.base import (
+    KnowledgeBaseHistory,
+    Record,
+    Searchable,
+    SlugManager,
+    SlugNaturalKey,
+    constraint_message,
+    slugged_constraints,
+)
 from kb.models.dates import DatePrecision, check_interval, edtf, interval_constraint
 
 
@@ -48,7 +56,9 @@ class Source(SlugNaturalKey, Searchable):
     derivation = models.CharField(max_length=20, choices=Derivation.choices, blank=True)
     lineage_root = models.ForeignKey(
         "self",
-        on_delete=models.PROTECT,
+        # Derived, so never a reason to keep a source: PROTECT here made every source undeletable
+        # (each is its own root). derived_from is what protects a source others carry or quote.
+        on_delete=models.SET_NULL,
         null=True,
         editable=False,
         related_name="+",
@@ -86,6 +96,10 @@ class Source(SlugNaturalKey, Searchable):
         return edtf(self.published_earliest, self.published_latest, self.published_precision)
 
     def clean(self):
+        if bool(self.derived_from_id) != bool(self.derivation):
+            # kb_source_derivation_with_origin, on the field that is missing.
+            missing = "derivation" if self.derived_from_id else "derived_from"
+            raise ValidationError({missing: constraint_message(Source, "kb_source_derivation_with_origin")})
         check_interval(self, "published")
         if self.published_text and self.published_text not in self.text:
             raise ValidationError({"published_text": "These words are not verbatim in the source's text."})
