@@ -14,12 +14,13 @@
   versions, its parts), which an error answer rolls back whole.
 """
 
-import functools
 import re
 
 from django.db import transaction
 from rest_framework import exceptions, status
 from rest_framework.utils import model_meta
+
+from kb import version as kb_version
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CONDITIONAL_ACTIONS = frozenset({"update", "partial_update", "destroy"})
@@ -28,22 +29,8 @@ ETAG = re.compile(r'(?:W/)?"kb(\d+)-v(\d+)"')
 
 
 def knowledge_base_version():
-    """K, the knowledge base's version, in every record's ETag.
-
-    From `kb.version.current()` (issue 17) once that module exists; until then 0, which leaves
-    each record's ETag to its own version.
-    """
-    current = _knowledge_base_version_function()
-    return 0 if current is None else current()
-
-
-@functools.cache
-def _knowledge_base_version_function():
-    try:
-        from kb import version
-    except ImportError:
-        return None
-    return version.current
+    """K, the knowledge base's version (kb.version), in every record's ETag."""
+    return kb_version.current()[0]
 
 
 def etag_for(version):

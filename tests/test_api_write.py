@@ -27,8 +27,6 @@ GLOBE = "boston-globe-patrick-wont-sign"
 CUOMO = "New York Gov. Andrew Cuomo"
 MODELS = ("position", "official", "source", "jurisdiction", "organization", "program")
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
-
 
 @pytest.fixture
 def editor(db):
