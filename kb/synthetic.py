@@ -20,6 +20,8 @@ columns equal what kb.derived.refresh_all() computes.
 """
 
 import datetime
+import gc
+import itertools
 import json
 import random
 from collections import defaultdict
@@ -286,6 +288,9 @@ PRECISION_WEIGHTS = {
     DatePrecision.YEAR: 10,
     DatePrecision.RANGE: 5,
 }
+PRECISIONS = list(PRECISION_WEIGHTS)
+PRECISION_CUMULATIVE_WEIGHTS = list(itertools.accumulate(PRECISION_WEIGHTS.values()))
+MONTHS = [None, *(datetime.date(2000, month, 1).strftime("%B") for month in range(1, 13))]
 PARTS_OF_MONTH = (("early", 1, 10), ("mid", 11, 20), ("late", 21, None))
 FIRST_DAY = datetime.date(2003, 1, 1)
 LAST_DAY = datetime.date(2020, 12, 31)
@@ -315,7 +320,7 @@ def slugify(text):
 
 
 def long_date(day):
-    return f"{day:%B} {day.day}, {day.year}"
+    return f"{MONTHS[day.month]} {day.day}, {day.year}"
 
 
 # --- Generation --------------------------------------------------------------------------------
@@ -620,20 +625,20 @@ class Generator:
     def _interval(self, day):
         """A date interval around `day`, of a random precision: (earliest, latest, precision, the source's words)."""
         rand = self.random
-        precision = rand.choices(list(PRECISION_WEIGHTS), list(PRECISION_WEIGHTS.values()))[0]
+        precision = rand.choices(PRECISIONS, cum_weights=PRECISION_CUMULATIVE_WEIGHTS)[0]
+        if precision == DatePrecision.DAY:
+            return day, day, precision, f"on {long_date(day)}"
         if precision == DatePrecision.RANGE:
             part, first, last = rand.choice(PARTS_OF_MONTH)
             earliest = day.replace(day=first)
             latest = interval_for(DatePrecision.MONTH, day)[1] if last is None else day.replace(day=last)
-            return earliest, latest, precision, f"in {part} {day:%B %Y}"
+            return earliest, latest, precision, f"in {part} {MONTHS[day.month]} {day.year}"
         earliest, latest = interval_for(precision, day)
-        words = {
-            DatePrecision.DAY: f"on {long_date(day)}",
-            DatePrecision.WEEK: f"in the week of {long_date(earliest)}",
-            DatePrecision.MONTH: f"in {day:%B %Y}",
-            DatePrecision.YEAR: f"in {day.year}",
-        }[precision]
-        return earliest, latest, precision, words
+        if precision == DatePrecision.WEEK:
+            return earliest, latest, precision, f"in the week of {long_date(earliest)}"
+        if precision == DatePrecision.MONTH:
+            return earliest, latest, precision, f"in {MONTHS[day.month]} {day.year}"
+        return earliest, latest, precision, f"in {day.year}"
 
     def _positions(self):
         """Chains of events: a holder's stances on one program over the years, a few each."""
@@ -802,20 +807,21 @@ class Generator:
         """The as_of days of every position, per holder and program, by the rule refresh_in_force() applies."""
         table = self.tables[Position]
         column = table.column_of
+        pk, program, holder, event, earliest, latest = (
+            column[name] for name in ("id", "program_id", "holder_key", "event_id", "date_earliest", "date_latest")
+        )
         groups = defaultdict(list)
         for row in table.rows:
-            groups[row[column["program_id"]], row[column["holder_key"]]].append(
-                {
-                    "pk": row[column["id"]],
-                    "event_id": row[column["event_id"]],
-                    "date_earliest": row[column["date_earliest"]],
-                    "date_latest": row[column["date_latest"]],
-                }
+            groups[row[program], row[holder]].append(
+                {"pk": row[pk], "event_id": row[event], "date_earliest": row[earliest], "date_latest": row[latest]}
             )
-        names = ("in_force_from", "certain_from", "contested_from", "in_force_until")
+        first_id = table.rows[0][column["id"]] if table.rows else 0
+        days_columns = [column[name] for name in ("in_force_from", "certain_from", "contested_from", "in_force_until")]
         for rows in groups.values():
-            for pk, days in in_force_days(rows).items():
-                table.set(pk, **dict(zip(names, days, strict=True)))
+            for position, days in in_force_days(rows).items():
+                row = table.rows[position - first_id]
+                for index, day in zip(days_columns, days, strict=True):
+                    row[index] = day
 
     def _sources(self):
         """The sources: each carries what it reports in date order among filler sentences, some
@@ -831,21 +837,25 @@ class Generator:
             (items[-1][0] if items else FIRST_DAY) + datetime.timedelta(days=rand.randint(0, 6))
             for items in self.reported
         ]
-        # Lineage: a source is derived from one published no later than it, so lineages have no cycles.
-        derived_from, lineage_root = {}, {}
+        # Sources take ids in order of publication, and a source is derived from one published before
+        # it: lineages have no cycles, and every source is written after its origin (SQLite checks
+        # a deferred foreign key by scanning the table for each row written while one is pending).
         by_date = sorted(range(count), key=lambda number: (published[number], number))
+        id_of = {number: first_id + index for index, number in enumerate(by_date)}
+        derived_from, lineage_root = {}, {}
         for index, number in enumerate(by_date):
             lineage_root[number] = number
             if index and rand.random() < DERIVED_SOURCE_SHARE:
                 origin = by_date[rand.randrange(index)]
                 derived_from[number] = origin
                 lineage_root[number] = lineage_root[origin]
-        for number, items in enumerate(self.reported):
+        for number in by_date:
+            items = self.reported[number]
             dateline = long_date(published[number])
             publisher = rand.choice(PUBLISHERS)
             authors = [f"{rand.choice(FIRST_NAMES)} {rand.choice(LAST_NAMES)}"]
             title = items[0][1][0].text.split(",")[0].removeprefix("According to ")[:200] if items else "Program news"
-            source_id, source_slug = first_id + number, f"{SLUG_PREFIX}source-{number + 1}"
+            source_id, source_slug = id_of[number], f"{SLUG_PREFIX}source-{number + 1}"
             text = Text(ascii_words(f"{title} {publisher} {authors[0]}"))
             text.add(f"{dateline}.", ascii_words(dateline))
             for sentence in self._sentences_of(number, items):
@@ -889,9 +899,9 @@ class Generator:
                 published_latest=published[number],
                 published_precision=DatePrecision.DAY,
                 published_text=dateline,
-                derived_from_id=None if origin is None else first_id + origin,
+                derived_from_id=None if origin is None else id_of[origin],
                 derivation="" if origin is None else rand.choice(Derivation.values),
-                lineage_root_id=first_id + lineage_root[number],
+                lineage_root_id=id_of[lineage_root[number]],
                 file_name=f"{FILE_PREFIX}source-{number + 1}.txt",
                 text="".join(text.parts),
                 search_text=joined(*text.words),
@@ -926,7 +936,7 @@ def generate(positions=DEFAULT_POSITIONS, seed=DEFAULT_SEED, using="default", pr
     """
     sizes = Sizes(positions)
     connection = connections[using]
-    with transaction.atomic(using=using):
+    with transaction.atomic(using=using), _no_cyclic_garbage_collection():
         _delete(using)
         tables = Generator(sizes, seed, using).build()
         with _indexes_built_after(connection, [Source, Position, Voice, Reason, OtherName, Citation]):
@@ -941,34 +951,58 @@ def generate(positions=DEFAULT_POSITIONS, seed=DEFAULT_SEED, using="default", pr
 
 
 @contextmanager
+def _no_cyclic_garbage_collection():
+    """The generator builds millions of rows (lists) and no reference cycles: the cyclic garbage
+    collector would traverse all of them again and again, for half the time of the build."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
 def _indexes_built_after(connection, models):
     """Drop the big tables' secondary indexes for the block and build them again after.
 
-    Building an index once is several times faster than updating it row by row (the full-text
-    GIN indexes above all). The tables stay locked until the transaction commits: readers wait
-    for the generation to finish.
+    Building an index once, from sorted rows, is several times faster than updating it row by row
+    (PostgreSQL's full-text GIN indexes above all). The tables stay locked until the transaction
+    commits: readers wait for the generation to finish. Indexes that back a constraint (a unique
+    slug) stay.
     """
-    if connection.vendor != "postgresql":
-        yield
-        return
     tables = [model._meta.db_table for model in models]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ANY(%s) "
-            "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
-            [tables],
-        )
-        indexes = cursor.fetchall()
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename = ANY(%s) AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+                [tables],
+            )
+            indexes = cursor.fetchall()
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        elif connection.vendor == "sqlite":
+            # Those with SQL of their own: the others are the tables' unique constraints.
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                f"AND tbl_name IN ({', '.join(['%s'] * len(tables))})",
+                tables,
+            )
+            indexes = cursor.fetchall()
+        else:
+            indexes = []
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     yield
     with connection.cursor() as cursor:
-        # Foreign keys are checked at commit; an index cannot be built over rows with checks pending.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        if connection.vendor == "postgresql":
+            # Foreign keys are checked at commit; an index cannot be built over rows with checks pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _, definition in indexes:
             cursor.execute(definition)
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def expected_rows(positions):
@@ -991,46 +1025,34 @@ def _write(connection, table, progress):
         return
     model = table.model
     columns = [field.column for field in table.fields]
-    json_columns = {i for i, field in enumerate(table.fields) if field.get_internal_type() == "JSONField"}
+    json_columns = [i for i, field in enumerate(table.fields) if field.get_internal_type() == "JSONField"]
+    rows = table.rows
+    if json_columns:
+        rows = [row.copy() for row in rows]
+        for row in rows:
+            for i in json_columns:
+                row[i] = json.dumps(row[i])
     batch = 5000
     if connection.vendor == "postgresql":
         quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
         with connection.cursor() as cursor:
             raw = cursor.cursor  # psycopg's own cursor: COPY is an order of magnitude faster than INSERT
             with raw.copy(f"COPY {model._meta.db_table} ({quoted}) FROM STDIN") as copy:
-                for number, row in enumerate(table.rows, 1):
-                    if json_columns:
-                        row = [json.dumps(value) if i in json_columns else value for i, value in enumerate(row)]
+                for number, row in enumerate(rows, 1):
                     copy.write_row(row)
                     if progress and number % batch == 0:
                         progress(batch)
         if progress:
-            progress(len(table.rows) % batch)
+            progress(len(rows) % batch)
         return
-    date_columns = {
-        i for i, field in enumerate(table.fields) if field.get_internal_type() in ("DateField", "DecimalField")
-    }
-    converted = {*json_columns, *date_columns}
+    # Dates and decimals go in as Django's SQLite backend adapts them (ISO days, decimal strings).
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         connection.ops.quote_name(model._meta.db_table),
         ", ".join(connection.ops.quote_name(column) for column in columns),
         ", ".join(["%s"] * len(columns)),
     )
     with connection.cursor() as cursor:
-        for start in range(0, len(table.rows), batch):
-            rows = table.rows[start : start + batch]
-            if converted:
-                rows = [
-                    [
-                        _sqlite_value(value, i in json_columns) if i in converted and value is not None else value
-                        for i, value in enumerate(row)
-                    ]
-                    for row in rows
-                ]
-            cursor.executemany(sql, rows)
+        for start in range(0, len(rows), batch):
+            cursor.executemany(sql, rows[start : start + batch])
             if progress:
-                progress(len(rows))
-
-
-def _sqlite_value(value, is_json):
-    return json.dumps(value) if is_json else str(value)
+                progress(len(rows[start : start + batch]))
