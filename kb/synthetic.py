@@ -140,7 +140,8 @@ def counts(using="default"):
 def remove(using="default"):
     """Delete every synthetic row, set-wise; return {model name: rows deleted}."""
     with transaction.atomic(using=using):
-        deleted = _delete(using)
+        with _foreign_keys_checked_after(connections[using]):
+            deleted = _delete(using)
         _finish(using)
     return deleted
 
@@ -936,13 +937,19 @@ def generate(positions=DEFAULT_POSITIONS, seed=DEFAULT_SEED, using="default", pr
     """
     sizes = Sizes(positions)
     connection = connections[using]
+    big_tables = [Source, Position, Voice, Reason, OtherName, Citation]
+    postgresql = connection.vendor == "postgresql"
     with transaction.atomic(using=using), _no_cyclic_garbage_collection():
-        _delete(using)
-        tables = Generator(sizes, seed, using).build()
-        with _indexes_built_after(connection, [Source, Position, Voice, Reason, OtherName, Citation]):
-            for table in tables.values():
-                _write(connection, table, progress)
-        if connection.vendor == "postgresql":
+        with _foreign_keys_checked_after(connection):
+            if not postgresql:
+                _delete(using)  # SQLite checks each deleted row's references through the indexes: before they go
+            with _indexes_built_after(connection, big_tables):
+                if postgresql:
+                    _delete(using)  # with neither indexes nor foreign-key triggers to keep: only the rows go
+                tables = Generator(sizes, seed, using).build()
+                for table in tables.values():
+                    _write(connection, table, progress)
+        if postgresql:
             with connection.cursor() as cursor:
                 for statement in connection.ops.sequence_reset_sql(no_style(), list(tables)):
                     cursor.execute(statement)
@@ -961,6 +968,38 @@ def _no_cyclic_garbage_collection():
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def _foreign_keys_checked_after(connection):
+    """On PostgreSQL, drop the foreign keys of the knowledge base's tables for the block and add
+    them again after, each checked over its whole table by one query.
+
+    A foreign key otherwise checks each row written or deleted by a query of its own, at commit:
+    millions of them here. Adding it back checks every row, so the database still refuses a row
+    that points nowhere, whichever way it came in. Elsewhere (SQLite checks a key inline, and
+    cannot drop one) the block runs with the keys in place.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    tables = [model._meta.db_table for model in registry.record_models()]
+    with connection.cursor() as cursor:
+        # Checks still pending from earlier in the transaction run now: a table with pending checks cannot be altered.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid::regclass::text, conname",
+            [tables],
+        )
+        foreign_keys = cursor.fetchall()
+        for table, name, _ in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for table, name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django declares them, for the rest of the transaction
 
 
 @contextmanager
@@ -996,13 +1035,8 @@ def _indexes_built_after(connection, models):
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     yield
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Foreign keys are checked at commit; an index cannot be built over rows with checks pending.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _, definition in indexes:
             cursor.execute(definition)
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def expected_rows(positions):

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from django.core import serializers
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from kb import derived, registry, synthetic
 from kb.models import (
@@ -232,3 +232,49 @@ def test_synthetic_officials_timelines_hold_what_they_voiced(synthetic_kb, clien
 def test_a_size_below_one_is_refused(knowledge_base):
     with pytest.raises(CommandError, match="--positions must be 1 or more"):
         generate(positions=0)
+
+
+def foreign_keys():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' ORDER BY 1, 2"
+        )
+        return cursor.fetchall()
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: there the generator drops the foreign keys and adds them back (SQLite keeps them)",
+)
+
+
+@postgresql_only
+def test_the_foreign_keys_are_back_after_generating_and_removing(knowledge_base):
+    before = foreign_keys()
+    generate()
+    assert foreign_keys() == before
+    generate(remove=True)
+    assert foreign_keys() == before
+
+
+@postgresql_only
+def test_a_generated_row_that_points_nowhere_is_refused_when_the_foreign_keys_come_back(knowledge_base, monkeypatch):
+    build = synthetic.Generator.build
+
+    def build_with_a_stray_voice(generator):
+        tables = build(generator)
+        tables[Voice].add(position_id=10**9, rank=0, official_id=next(iter(generator.official_names)))
+        return tables
+
+    monkeypatch.setattr(synthetic.Generator, "build", build_with_a_stray_voice)
+    with pytest.raises(IntegrityError, match="kb_voice"):
+        generate()
+
+
+def test_generating_follows_other_writes_in_the_same_transaction(knowledge_base):
+    official = Official.objects.order_by("pk").first()
+    official.other_names.create(name="A spelling written just before")  # its foreign keys' checks are pending
+    generate()
+    assert synthetic.counts()["Position"] == POSITIONS
+    assert official.other_names.filter(name="A spelling written just before").exists()
