@@ -21,9 +21,9 @@ def operations():
     program = synthetic.synthetic(Program).order_by("pk").first()
     state = synthetic.synthetic(Jurisdiction).filter(kind="state").order_by("pk").first()
     official = synthetic.synthetic(Official).filter(positions__isnull=False).order_by("pk").first()
-    middle = positions.order_by("date", "slug").values_list("date", flat=True)[positions.count() // 2]
-    deep = Position.objects.order_by("date", "slug")[int(Position.objects.count() * 0.9)]
-    cursor = KeyOrder.of(Position.objects.order_by("date", "slug")).encode([deep.date, deep.slug])
+    middle = positions.order_by("date_earliest", "slug").values_list("date_earliest", flat=True)[positions.count() // 2]
+    deep = Position.objects.order_by("date_earliest", "slug")[int(Position.objects.count() * 0.9)]
+    cursor = KeyOrder.of(Position.objects.order_by("date_earliest", "slug")).encode([deep.date_earliest, deep.slug])
     detail = positions.order_by("pk")[positions.count() // 3]
     search = f"{official.name.split()[-1]} {program.name.split()[0]}"
     table = "/bench/kb_position.json"
@@ -32,7 +32,7 @@ def operations():
     return {
         "list": {
             "path": f"/api/v1/positions/?program={program.slug}&limit={PAGE}",
-            "datasette": f"{table}?program_id={program.pk}&_sort=date&_size={PAGE}&_shape=objects&{lean}",
+            "datasette": f"{table}?program_id={program.pk}&_sort=date_earliest&_size={PAGE}&_shape=objects&{lean}",
             "what": f"positions of one program, page of {PAGE}",
         },
         "as_of": {
@@ -49,7 +49,7 @@ def operations():
         },
         "timeline": {
             "path": f"/api/v1/jurisdictions/{state.slug}/timeline/?limit={PAGE}",
-            "datasette": f"{table}?jurisdiction_id={state.pk}&_sort=date&_size={PAGE}&_shape=objects&{lean}",
+            "datasette": f"{table}?jurisdiction_id={state.pk}&_sort=date_earliest&_size={PAGE}&_shape=objects&{lean}",
             "what": "a state's timeline (with its cities), page of 100",
         },
         "detail": {
@@ -59,7 +59,7 @@ def operations():
         },
         "deep_page": {
             "path": f"/api/v1/positions/?limit={PAGE}&cursor={cursor}",
-            "datasette": f"{table}?_sort=date&_size={PAGE}&_shape=objects&{lean}&_next={deep.date},{deep.pk}",
+            "datasette": f"{table}?_sort=date_earliest&_size={PAGE}&_shape=objects&{lean}&_next={deep.date_earliest},{deep.pk}",
             "what": "a page 90% deep into every position, by cursor",
         },
     }

@@ -1,5 +1,6 @@
 """Cost at scale: every list, filter, timeline and detail costs a fixed number of queries at any
-page size and at any size of the knowledge base (one table, BUDGETS, says how many and which);
+page size and at any size of the knowledge base (one table says how many and which: LISTS and
+DETAILS, each operation's own queries, and WRITING, what each writer adds per kind of child);
 deep pages continue by cursor; counts read a bounded number of rows; answers carry ETags (304
 when unchanged) and are compressed; every answer is written by the one writer of its record
 (api.writers), and the benchmark's floor answers the same JSON with the same queries.
@@ -468,3 +469,12 @@ def test_the_floor_timeline_and_detail_answer_what_the_api_answers(scaled_kb, ap
     for slug in ("illinois-refuses", disputed.slug):
         detail = orjson.loads(floor_views.position(RequestFactory().get("/"), slug).content)
         assert detail == api.get(f"{API}positions/{slug}/").json()
+
+
+def test_every_benchmark_operation_is_answered(scaled_kb, api):
+    from bench import targets
+
+    for name, operation in targets.operations().items():
+        response = api.get(operation["path"])
+        assert response.status_code == 200, f"{name}: {operation['path']}: {response.content[:300]}"
+        assert response.json().get("results", [response.json()]), name
