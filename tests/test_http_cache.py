@@ -79,11 +79,6 @@ def test_the_version_never_repeats_even_after_its_row_is_gone(knowledge_base):
     assert current_number() > number  # it starts again from the clock, past any earlier number
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="kb/synthetic.py (the lead's) must call kb.version.advance() inside remove()'s transaction; wired at merge",
-)
 def test_generating_a_synthetic_knowledge_base_advances_the_version(knowledge_base):
     from kb import synthetic
 

@@ -1,101 +1,312 @@
-"""Cost at scale: every list and detail costs its budget (tests/query_budgets.py) at any page size
-and beside a synthetic knowledge base; deep pages continue by cursor; counts read a bounded number of
-rows; answers carry ETags (304 when unchanged) and are compressed; the read path's JSON is the
-serializer's, and the benchmark's floor answers the same JSON.
+"""Cost at scale: every list, filter, timeline and detail costs a fixed number of queries at any
+page size and at any size of the knowledge base (one table says how many and which: LISTS and
+DETAILS, each operation's own queries, and WRITING, what each writer adds per kind of child);
+deep pages continue by cursor; counts read a bounded number of rows; answers carry ETags (304
+when unchanged) and are compressed; every answer is written by the one writer of its record
+(api.writers), and the benchmark's floor answers the same JSON with the same queries.
 """
 
 import gzip
+import io
+from dataclasses import dataclass
 
+import orjson
 import pytest
+from django.core.management import call_command
 from django.db import connection
+from django.db.models import Count
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
-from api import pagination, reads, serializers
+from api import pagination
+from api.writers import WRITERS, Context, Urls
 from bench import floor_views
+from config.counting import bounded_count
 from kb import synthetic
 from kb.models import Jurisdiction, Official, Organization, Position, Program, Source
-from tests.query_budgets import DETAILS, FILTERED_BY, LISTS, TIMELINES
 
 API = "/api/v1/"
+SCALED_POSITIONS = 500
+PAGE_SIZES = (2, 100)
 
 
-def queries_of(client, path, params=None, **headers):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path, params or {}, **headers)
-    assert response.status_code == 200, response.content[:500]
-    return len(queries)
+@pytest.fixture
+def api():
+    return APIClient()
 
 
-def first_synthetic(model, **where):
-    return synthetic.synthetic(model).filter(**where).order_by("pk").first().slug
+@pytest.fixture
+def scaled_kb(knowledge_base):
+    """The real knowledge base with a synthetic one of 500 positions beside it."""
+    call_command(
+        "generate_synthetic_kb", positions=SCALED_POSITIONS, stdout=io.StringIO(), stderr=io.StringIO(), verbosity=0
+    )
 
 
-MODELS = {
-    "positions": Position,
-    "programs": Program,
-    "jurisdictions": Jurisdiction,
-    "organizations": Organization,
-    "officials": Official,
-    "sources": Source,
+# ---------------------------------------------------------------- the budgets, in one table
+
+
+def always(records):
+    return True
+
+
+def having(field):
+    """Run only when some record of the page has a `field` (a child list, or an event)."""
+    return lambda records: any(record[field] for record in records)
+
+
+def having_within(field, inner):
+    return lambda records: any(child[inner] for record in records for child in record[field])
+
+
+# What writing a page costs, by writer: one query per kind of child record it writes, and one per
+# kind of grandchild when the page holds any of that child (api.writers reads each kind of record
+# on the page at once, whatever its size).
+WRITING = {
+    "position": (
+        ("its voices, each with its official or organization", always),
+        ("the voices' citations", having("voices")),
+        ("its reasons", always),
+        ("the reasons' citations", having("reasons")),
+        ("its citations, with their sources' slugs and lineage roots", always),
+        ("the other versions of its event", having("event")),
+    ),
+    "program": (
+        ("its other names", always),
+        ("their citations", having("other_names")),
+        ("its citations", always),
+    ),
+    "program detail": (
+        ("its other names", always),
+        ("their citations", having("other_names")),
+        ("its citations", always),
+        ("its facts, each with its jurisdiction", always),
+        ("the facts' voices", having("facts")),
+        ("those voices' citations", having_within("facts", "voices")),
+        ("the facts' citations", having("facts")),
+    ),
+    "jurisdiction": (),
+    "organization": (
+        ("its other names", always),
+        ("their citations", having("other_names")),
+        ("its citations", always),
+    ),
+    "official": (
+        ("its other names", always),
+        ("their citations", having("other_names")),
+        ("its citations", always),
+    ),
+    "source": (("its parts that are not the publisher's", always),),
 }
-# Lists are read past the real records, where every row has every kind of related record (other
-# names with citations, parents).
-LIST_OFFSETS = {"programs": 1, "organizations": 2}
 
 
-@pytest.mark.parametrize("resource", list(LISTS))
-def test_a_list_costs_its_budget_at_two_page_sizes_on_a_scaled_knowledge_base(scaled_kb, api, resource):
-    offset = LIST_OFFSETS.get(resource, 10)
-    assert queries_of(api, f"{API}{resource}/", {"limit": 2, "offset": offset}) == LISTS[resource].queries
-    assert queries_of(api, f"{API}{resource}/", {"limit": 100, "offset": offset}) == LISTS[resource].queries
+@dataclass
+class Budget:
+    """An operation's fixed queries (lookups, the page's rows, its count), then its writer's."""
+
+    fixed: tuple
+    writing: str
+
+    def queries(self, records):
+        """Which queries answering these records takes, in words."""
+        if not records:
+            return list(self.fixed)
+        return [*self.fixed, *(query for query, runs in WRITING[self.writing] if runs(records))]
+
+    def most(self):
+        return len(self.fixed) + len(WRITING[self.writing])
 
 
-def test_positions_of_a_program_cost_one_lookup_more_at_any_size(scaled_kb, api):
-    program = first_synthetic(Program)
-    for limit in (2, 100):
-        assert (
-            queries_of(api, API + "positions/", {"program": program, "limit": limit}) == FILTERED_BY["program"].queries
+PAGE = ("the page's rows, joined to the records they refer to", "its count, of at most 1,001 rows")
+LOOKUP = "the {} by slug (once: filtering reuses the validated filter)"
+
+# The positions list with each filter and the common pairs, the timelines and the other lists.
+# The targets are read from the synthetic knowledge base (see `targets`).
+LISTS = {
+    "positions": ("positions/", {}, Budget(PAGE, "position")),
+    "stance": ("positions/", {"stance": "refuses"}, Budget(PAGE, "position")),
+    "program": ("positions/", {"program": "{program}"}, Budget((LOOKUP.format("program"), *PAGE), "position")),
+    "jurisdiction": (
+        "positions/",
+        {"jurisdiction": "{city}"},
+        Budget((LOOKUP.format("jurisdiction"), *PAGE), "position"),
+    ),
+    "jurisdiction and what is in it": (
+        "positions/",
+        {"jurisdiction": "{state}", "include_sub_jurisdictions": "true"},
+        Budget((LOOKUP.format("jurisdiction"), *PAGE), "position"),
+    ),
+    "official": ("positions/", {"official": "{official}"}, Budget((LOOKUP.format("official"), *PAGE), "position")),
+    "organization": (
+        "positions/",
+        {"organization": "{organization}"},
+        Budget((LOOKUP.format("organization"), *PAGE), "position"),
+    ),
+    "source": ("positions/", {"source": "{source}"}, Budget((LOOKUP.format("source"), *PAGE), "position")),
+    "date range": (
+        "positions/",
+        {"date_after": "2008-01-01", "date_before": "2012-12-31"},
+        Budget(PAGE, "position"),
+    ),
+    "voiced_by": ("positions/", {"voiced_by": "{voice}"}, Budget((LOOKUP.format("official"), *PAGE), "position")),
+    "disputed": ("positions/", {"disputed": "true"}, Budget(PAGE, "position")),
+    "undisputed": ("positions/", {"disputed": "false"}, Budget(PAGE, "position")),
+    "reason_topic": ("positions/", {"reason_topic": "racial_profiling"}, Budget(PAGE, "position")),
+    "as_of": ("positions/", {"as_of": "2012-06-30"}, Budget(PAGE, "position")),
+    "search": ("positions/", {"search": "took part"}, Budget(PAGE, "position")),
+    "stance and program": (
+        "positions/",
+        {"stance": "participates", "program": "{program}"},
+        Budget((LOOKUP.format("program"), *PAGE), "position"),
+    ),
+    "stance and jurisdiction": (
+        "positions/",
+        {"stance": "participates", "jurisdiction": "{state}", "include_sub_jurisdictions": "true"},
+        Budget((LOOKUP.format("jurisdiction"), *PAGE), "position"),
+    ),
+    "as_of and stance": (
+        "positions/",
+        {"as_of": "2012-06-30", "stance": "participates"},
+        Budget(PAGE, "position"),
+    ),
+    "jurisdiction timeline": (
+        "jurisdictions/{state}/timeline/",
+        {},
+        Budget(("the jurisdiction", *PAGE), "position"),
+    ),
+    "official timeline": ("officials/{voice}/timeline/", {}, Budget(("the official", *PAGE), "position")),
+    "organization timeline": (
+        "organizations/{organization}/timeline/",
+        {},
+        Budget(("the organization", *PAGE), "position"),
+    ),
+    "programs": ("programs/", {}, Budget(PAGE, "program")),
+    "jurisdictions": ("jurisdictions/", {}, Budget(PAGE, "jurisdiction")),
+    "organizations": ("organizations/", {}, Budget(PAGE, "organization")),
+    "officials": ("officials/", {}, Budget(PAGE, "official")),
+    "sources": ("sources/", {}, Budget(("the page's rows, without their texts", PAGE[1]), "source")),
+}
+# A detail reads the record twice: as a model instance by slug (the viewset's get_object()), then as
+# its writer's row by primary key; the writer's read alone would do.
+FOUND = "the {} by slug, as a model instance (get_object)"
+DETAILS = {
+    "positions": (
+        Position,
+        Budget((FOUND.format("position"), "its row, joined to the records it refers to"), "position"),
+    ),
+    "programs": (Program, Budget((FOUND.format("program"), "its row, with its agency"), "program detail")),
+    "jurisdictions": (
+        Jurisdiction,
+        Budget((FOUND.format("jurisdiction"), "its row, with its parent"), "jurisdiction"),
+    ),
+    "organizations": (
+        Organization,
+        Budget((FOUND.format("organization"), "its row, with its jurisdiction and parent"), "organization"),
+    ),
+    "officials": (
+        Official,
+        Budget((FOUND.format("official"), "its row, with its jurisdiction and organization"), "official"),
+    ),
+    "sources": (Source, Budget((FOUND.format("source"), "its row, with its text"), "source")),
+}
+
+
+def targets():
+    """The records the list cases ask about: synthetic ones with many positions of every kind."""
+
+    def most(model, lookup):
+        return synthetic.synthetic(model).annotate(n=Count(lookup, distinct=True)).order_by("-n", "pk").first().slug
+
+    return {
+        "program": synthetic.synthetic(Program).order_by("pk").first().slug,
+        "state": synthetic.synthetic(Jurisdiction).filter(kind="state").order_by("pk").first().slug,
+        "city": most(Jurisdiction, "positions"),
+        "official": most(Official, "positions"),
+        "voice": most(Official, "voices"),
+        "organization": most(Organization, "positions"),
+        "source": most(Source, "citations"),
+    }
+
+
+def measured(client, path, params=None):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, params or {})
+    assert response.status_code == 200, response.content[:500]
+    return [query["sql"] for query in queries.captured_queries], response.json()
+
+
+def filled(template, names):
+    return template.format(**names) if isinstance(template, str) else template
+
+
+# ---------------------------------------------------------------- every page costs its budget
+
+
+# Known to fail, until fixed where the fault is (strict: a fix turns it into a failure here, to remove).
+KNOWN_FAULTS = {}
+
+
+@pytest.mark.parametrize("case", [pytest.param(case, marks=KNOWN_FAULTS.get(case, ()), id=case) for case in LISTS])
+def test_a_page_costs_its_budget_at_two_page_sizes_on_a_scaled_knowledge_base(scaled_kb, api, case):
+    path, params, budget = LISTS[case]
+    names = targets()
+    for limit in PAGE_SIZES:
+        sql, body = measured(
+            api, API + filled(path, names), {**{k: filled(v, names) for k, v in params.items()}, "limit": limit}
         )
+        assert body["results"], f"{case}: the page is empty, so it measures nothing"
+        expected = budget.queries(body["results"])
+        assert len(sql) == len(expected), f"{case}, limit {limit}: {expected} but ran:\n" + "\n".join(sql)
 
 
-@pytest.mark.parametrize("params", [{"as_of": "2012-06-30"}, {"search": "took part"}, {"stance": "refuses"}])
-def test_filters_without_lookups_cost_the_list_budget(scaled_kb, api, params):
-    for limit in (2, 100):
-        assert queries_of(api, API + "positions/", {**params, "limit": limit}) == LISTS["positions"].queries
+def full_page_offset(params, kinds=("voices", "reasons", "event")):
+    """An offset at which a page of two positions holds every kind of child record."""
+    client = APIClient()
+    offset = 0
+    while True:
+        records = client.get(API + "positions/", {**params, "limit": 100, "offset": offset}).json()["results"]
+        assert len(records) > 1, "no two neighbouring positions hold every kind of child record"
+        for index in range(len(records) - 1):
+            if all(having(kind)(records[index : index + 2]) for kind in kinds):
+                return offset + index
+        offset += len(records) - 1
 
 
-def test_timelines_cost_their_budget_at_two_page_sizes(scaled_kb, api):
-    state = first_synthetic(Jurisdiction, kind="state")
-    official = synthetic.synthetic(Official).filter(positions__isnull=False).order_by("pk").first().slug
-    for limit in (2, 100):
-        assert (
-            queries_of(api, f"{API}jurisdictions/{state}/timeline/", {"limit": limit})
-            == TIMELINES["jurisdictions"].queries
-        )
-        assert (
-            queries_of(api, f"{API}officials/{official}/timeline/", {"limit": limit}) == TIMELINES["officials"].queries
-        )
+@pytest.mark.parametrize(
+    "params", [{}, {"stance": "participates"}, {"as_of": "2012-06-30"}], ids=["all", "stance", "as_of"]
+)
+def test_a_full_page_costs_the_most_its_budget_allows_at_both_page_sizes(scaled_kb, api, params):
+    budget = LISTS["positions"][2]
+    offset = full_page_offset(params)
+    for limit in PAGE_SIZES:
+        sql, body = measured(api, API + "positions/", {**params, "limit": limit, "offset": offset})
+        assert len(sql) == budget.most(), "\n".join(sql)
 
 
-@pytest.mark.parametrize("resource", list(DETAILS))
+@pytest.mark.parametrize("resource", DETAILS, ids=list(DETAILS))
 def test_a_detail_costs_its_budget_for_a_real_and_a_synthetic_record(scaled_kb, api, resource):
-    model, budget = MODELS[resource], DETAILS[resource]
-    with_every_row = model.objects.filter(**budget.having).distinct().order_by("pk")
-    real = with_every_row.exclude(pk__in=synthetic.synthetic(model)).first()
-    made_up = with_every_row.filter(pk__in=synthetic.synthetic(model)).first()
-    assert real and made_up, f"no {resource} with every related row of its budget: {budget.having}"
+    model, budget = DETAILS[resource]
+    real = model.objects.exclude(pk__in=synthetic.synthetic(model)).order_by("pk").first().slug
+    made_up = synthetic.synthetic(model).order_by("pk").first().slug
+    for slug in (real, made_up):
+        sql, body = measured(api, f"{API}{resource}/{slug}/")
+        expected = budget.queries([body])
+        assert len(sql) == len(expected), f"{resource}/{slug}: {expected} but ran:\n" + "\n".join(sql)
 
-    assert queries_of(api, f"{API}{resource}/{real.slug}/") == budget.queries
-    assert queries_of(api, f"{API}{resource}/{made_up.slug}/") == budget.queries
+
+def test_a_disputed_voiced_and_reasoned_position_costs_its_whole_budget(scaled_kb, api):
+    position = synthetic.synthetic(Position).filter(event__isnull=False, voices__isnull=False, reasons__isnull=False)
+    sql, body = measured(api, f"{API}positions/{position.order_by('pk').first().slug}/")
+    assert body["versions"] and body["voices"] and body["reasons"]
+    assert len(sql) == DETAILS["positions"][1].most(), "\n".join(sql)
 
 
 # ---------------------------------------------------------------- counts and deep pages
 
 
 def test_a_count_past_the_exact_limit_reads_a_bounded_number_of_rows(scaled_kb, api, monkeypatch):
-    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 50)
-    monkeypatch.setattr(pagination.bounded_count, "__defaults__", (50,))
+    monkeypatch.setattr(pagination, "bounded_count", lambda queryset: bounded_count(queryset, 50))
     with CaptureQueriesContext(connection) as queries:
         body = api.get(API + "positions/", {"limit": 5}).json()
     counting = [query["sql"] for query in queries.captured_queries if "COUNT" in query["sql"].upper()]
@@ -107,21 +318,11 @@ def test_a_count_past_the_exact_limit_reads_a_bounded_number_of_rows(scaled_kb, 
 
 
 def test_a_count_within_the_limit_is_exact(scaled_kb, api):
-    program = first_synthetic(Program)
+    program = synthetic.synthetic(Program).order_by("pk").first().slug
     assert (
         api.get(API + "positions/", {"program": program}).json()["count"]
         == Position.objects.filter(program__slug=program).count()
     )
-
-
-def test_a_hundred_is_the_largest_page(scaled_kb, api):
-    # The real knowledge base alone holds fewer than a hundred records of any kind.
-    response = api.get(API + "positions/", {"limit": 100})
-    assert response.status_code == 200, response.content[:500]
-    assert len(response.json()["results"]) == 100 and response.json()["next"]
-
-    response = api.get(API + "positions/", {"limit": 101})
-    assert response.status_code == 400 and "limit" in response.json()["errors"]
 
 
 def every_slug_following(api, url, link="next"):
@@ -136,22 +337,15 @@ def every_slug_following(api, url, link="next"):
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"stance": "participates"}, {"ordering": "-date"}, {"ordering": "stance,-date"}],
+    [{}, {"stance": "participates"}, {"ordering": "-date_earliest"}, {"ordering": "stance,-date_earliest"}],
     ids=["default order", "filtered", "descending", "two keys"],
 )
 def test_following_next_past_the_cursor_offset_visits_every_position_once(scaled_kb, api, monkeypatch, params):
     monkeypatch.setattr(pagination, "CURSOR_FROM_OFFSET", 60)
     expected = [
         result["slug"]
-        for result in api.get(API + "positions/", {**params, "limit": 100, "offset": 0}).json()["results"]
-    ]
-    expected += [
-        slug
-        for offset in range(100, Position.objects.count(), 100)
-        for slug in (
-            result["slug"]
-            for result in api.get(API + "positions/", {**params, "limit": 100, "offset": offset}).json()["results"]
-        )
+        for offset in range(0, Position.objects.count(), 100)
+        for result in api.get(API + "positions/", {**params, "limit": 100, "offset": offset}).json()["results"]
     ]
     start = api.get(API + "positions/", {**params, "limit": 23}).wsgi_request.build_absolute_uri()
 
@@ -181,7 +375,7 @@ def test_a_cursor_from_another_order_is_a_400(scaled_kb, api, monkeypatch):
     next_link = api.get(API + "positions/", {"limit": 5}).json()["next"]
     cursor = next_link.split("cursor=")[1].split("&")[0]
 
-    response = api.get(API + "positions/", {"cursor": cursor, "ordering": "-date"})
+    response = api.get(API + "positions/", {"cursor": cursor, "ordering": "-date_earliest"})
 
     assert response.status_code == 400 and "cursor" in response.json()["errors"]
 
@@ -226,48 +420,54 @@ def test_answers_to_a_session_are_not_compressed(knowledge_base, api):
     assert "Content-Encoding" not in response
 
 
-# ---------------------------------------------------------------- one JSON, three writers
+# ---------------------------------------------------------------- one writer, and the floor
 
 
-def test_the_row_read_path_writes_what_the_serializer_writes(knowledge_base, api):
+def test_a_page_is_the_position_writers_rows_written(scaled_kb, api):
+    writer = WRITERS["position"]
     request = api.get(API + "positions/", {"limit": 100}).wsgi_request
-    context = {"request": request, "expand": set()}
-    queryset = Position.objects.order_by("date", "slug")
-    generic = [
-        super(serializers.PositionSerializer, serializers.PositionSerializer(context=context)).to_representation(
-            position
-        )
-        for position in queryset
-    ]
-    direct = [serializers.PositionSerializer(position, context=context).data for position in queryset]
-    rows = reads.positions_json(
-        list(reads.position_rows(queryset)),
-        lambda view_name, slug: serializers.record_url(view_name, slug, {"request": request}),
-    )
-    assert [dict(result) for result in direct] == [dict(result) for result in generic]
-    assert rows == [dict(result) for result in generic]
+    answer = api.get(API + "positions/", {"limit": 100, "offset": 40}).json()["results"]
+    rows = writer.rows(Position.objects.order_by("date_earliest", "slug"))[40:140]
+    assert writer.write(rows, Context(Urls(request))) == answer
+    slug = answer[0]["slug"]
+    detail = writer.write_one(Position.objects.filter(slug=slug), Context(Urls(request)))
+    assert detail == api.get(f"{API}positions/{slug}/").json()
 
 
-@pytest.mark.parametrize(
-    ("view", "path", "params"),
-    [
-        (floor_views.positions, "positions/", {"limit": "100"}),
-        (floor_views.positions, "positions/", {"program": "secure-communities", "as_of": "2011-06-06"}),
-        (floor_views.positions, "positions/", {"search": "patrick"}),
-    ],
-)
-def test_the_floor_answers_what_the_api_answers(knowledge_base, api, view, path, params):
-    import orjson
+FLOOR_CASES = [
+    {"limit": "100"},
+    {"program": "secure-communities", "as_of": "2011-06-06"},
+    {"search": "patrick"},
+    {"program": "{program}", "limit": "100"},
+    {"as_of": "2012-06-30", "limit": "100"},
+    {"search": "took part", "limit": "100"},
+]
 
-    floor = orjson.loads(view(RequestFactory().get(API + path, params)).content)
-    answer = api.get(API + path, params).json()
+
+@pytest.mark.parametrize("params", FLOOR_CASES, ids=[str(sorted(case)) + str(i) for i, case in enumerate(FLOOR_CASES)])
+def test_the_floor_answers_what_the_api_answers_with_the_same_queries(scaled_kb, api, params):
+    params = {name: filled(value, targets()) for name, value in params.items()}
+    with CaptureQueriesContext(connection) as floor_queries:
+        floor = orjson.loads(floor_views.positions(RequestFactory().get(API + "positions/", params)).content)
+    api_queries, answer = measured(api, API + "positions/", params)
     assert floor["results"] == answer["results"] and floor["count"] == answer["count"]
+    assert len(floor_queries) == len(api_queries)
 
 
-def test_the_floor_timeline_and_detail_answer_what_the_api_answers(knowledge_base, api):
-    import orjson
+def test_the_floor_timeline_and_detail_answer_what_the_api_answers(scaled_kb, api):
+    for state in ("massachusetts", targets()["state"]):
+        timeline = orjson.loads(floor_views.jurisdiction_timeline(RequestFactory().get("/"), state).content)
+        assert timeline["results"] == api.get(f"{API}jurisdictions/{state}/timeline/").json()["results"]
+    disputed = synthetic.synthetic(Position).filter(event__isnull=False, voices__isnull=False).order_by("pk").first()
+    for slug in ("illinois-refuses", disputed.slug):
+        detail = orjson.loads(floor_views.position(RequestFactory().get("/"), slug).content)
+        assert detail == api.get(f"{API}positions/{slug}/").json()
 
-    timeline = orjson.loads(floor_views.jurisdiction_timeline(RequestFactory().get("/"), "massachusetts").content)
-    assert timeline["results"] == api.get(API + "jurisdictions/massachusetts/timeline/").json()["results"]
-    detail = orjson.loads(floor_views.position(RequestFactory().get("/"), "illinois-refuses").content)
-    assert detail == api.get(API + "positions/illinois-refuses/").json()
+
+def test_every_benchmark_operation_is_answered(scaled_kb, api):
+    from bench import targets
+
+    for name, operation in targets.operations().items():
+        response = api.get(operation["path"])
+        assert response.status_code == 200, f"{name}: {operation['path']}: {response.content[:300]}"
+        assert response.json().get("results", [response.json()]), name

@@ -490,10 +490,13 @@ def refresh_in_force(groups=None):
     )
 
 
-def _in_force_of_group(rows):
-    """The rule for one holder on one program. An event may have begun on the earliest day of any
-    of its versions and had certainly happened by the earliest latest day; it is superseded on the
-    day a later event (one that began after it had certainly happened) had certainly happened."""
+def in_force_days(rows):
+    """The rule for one holder on one program: {pk: (in_force_from, certain_from, contested_from,
+    in_force_until)} for its positions, given as rows with `pk`, `event_id`, `date_earliest` and
+    `date_latest`. An event may have begun on the earliest day of any of its versions and had
+    certainly happened by the earliest latest day; it is superseded on the day a later event (one
+    that began after it had certainly happened) had certainly happened. Bulk writers (the
+    synthetic generator) compute the stored days with it, as refresh_in_force() does."""
     events = defaultdict(list)
     for row in rows:
         events[("event", row["event_id"]) if row["event_id"] else ("own", row["pk"])].append(row)
@@ -509,24 +512,33 @@ def _in_force_of_group(rows):
         certain = ordered[index][1][1]
         following = first_certain_from[index + 1]
         first_certain_from[index] = certain if following is None else min(certain, following)
-    changed = []
+    days = {}
     for key, versions in events.items():
         begun, certain = spans[key]
         later = bisect.bisect_right(begins, certain)  # events that began after this one had certainly happened
         contested = begins[later] if later < len(ordered) else None
         until = first_certain_from[later]
         for row in versions:
-            wanted = (begun, certain, contested, until)
-            if (row["in_force_from"], row["certain_from"], row["contested_from"], row["in_force_until"]) != wanted:
-                changed.append(
-                    Position(
-                        pk=row["pk"],
-                        in_force_from=begun,
-                        certain_from=certain,
-                        contested_from=contested,
-                        in_force_until=until,
-                    )
+            days[row["pk"]] = (begun, certain, contested, until)
+    return days
+
+
+def _in_force_of_group(rows):
+    """The positions among `rows` (one holder, one program) whose stored as_of days differ from in_force_days()."""
+    changed, days = [], in_force_days(rows)
+    for row in rows:
+        wanted = days[row["pk"]]
+        if (row["in_force_from"], row["certain_from"], row["contested_from"], row["in_force_until"]) != wanted:
+            begun, certain, contested, until = wanted
+            changed.append(
+                Position(
+                    pk=row["pk"],
+                    in_force_from=begun,
+                    certain_from=certain,
+                    contested_from=contested,
+                    in_force_until=until,
                 )
+            )
     return changed
 
 
