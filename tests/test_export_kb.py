@@ -365,3 +365,14 @@ def test_dates_in_the_export_are_dates():
     data = {"sources": [{"slug": "a", "published": {"earliest": datetime.date(2011, 6, 6)}}]}
 
     assert "earliest: 2011-06-06\n" in dump_yaml(data)
+
+
+def test_loading_the_export_onto_the_database_it_came_from_changes_nothing(tmp_path, curator_api):
+    curators_edits(curator_api)
+    export(tmp_path)
+
+    report = build_and_load(tmp_path)
+
+    assert not report.conflicts and not report.kept
+    outcomes = {outcome for counts in report.counts.values() for outcome, count in counts.items() if count}
+    assert outcomes == {"unchanged"}
