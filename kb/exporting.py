@@ -381,8 +381,9 @@ def _styled(value, key=None, column=-2, fold=True):
 
 
 HEADER = (
-    "# Written by `python manage.py export_kb` from the database: the knowledge base as curators left it.\n"
-    "# The schema is docs/data-model.md; the build (`python manage.py build_kb`) finds every quote again.\n"
+    "# The knowledge base as `python manage.py export_kb` writes it: a database's records, or the committed\n"
+    "# fixtures/kb.yaml rewritten (--from-fixture). The schema is docs/data-model.md; the build\n"
+    "# (`python manage.py build_kb`) finds every quote again. Comments are not kept.\n"
 )
 
 
