@@ -38,7 +38,10 @@ ERROR_CODES = {
     "not_found": "No record has this slug, or nothing is at this path.",
     "method_not_allowed": "The resource does not take this method.",
     "not_acceptable": "None of the formats in `Accept` is offered (JSON, CSV on lists and records).",
-    "unsupported_media_type": "The request body's content type is not application/json.",
+    "unsupported_media_type": (
+        "The request body's content type is not application/json (nor multipart/form-data, which only "
+        "POST /sources/ takes, to upload a document)."
+    ),
     "too_large": "The request body is larger than the server accepts.",
     "protected": "Refused while other records refer to this one.",
     "conflict": "The change breaks a rule of the knowledge base.",

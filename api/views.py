@@ -10,7 +10,8 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from api import csv, facets, filters, params, serializers
+from api import csv, documents, facets, filters, params, serializers
+from api.parsers import JSONParser
 from api.renderers import JSONRenderer
 from api.schema import examples_for
 from api.versioning import VersionedRecordViewSet
@@ -420,6 +421,30 @@ class PositionViewSet(KnowledgeBaseViewSet):
 
 @_documented("sources", "source")
 class SourceViewSet(KnowledgeBaseViewSet):
+    # Sources are added with their text or their uploaded file, and their parts (api.documents).
     kind = "source"
     filterset_class = filters.SourceFilterSet
-    serializer_class = serializers.SourceSerializer
+    serializer_class = documents.SourceWriteSerializer
+
+    def get_parsers(self):
+        # An upload adds a source; changes are JSON (a multipart PUT or PATCH is a 415).
+        if getattr(self.request, "method", None) == "POST":
+            return [JSONParser(), documents.DocumentUploadParser()]
+        return super().get_parsers()
+
+    @extend_schema(
+        description=(
+            "A new document: its metadata, its text (JSON `text`, or the file `file` as multipart/form-data) and "
+            "its parts that are not the publisher's, each located by its text (`quote`, or `from` a marker to the "
+            "end). Cite it at once: a position's citations find their offsets in it, outside its parts."
+        ),
+        request={
+            "application/json": documents.SourceWriteSerializer,
+            "multipart/form-data": documents.SourceUploadSerializer,
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=documents.upload_as_json(request))
+        serializer.is_valid(raise_exception=True)
+        record = self.versioned_record = serializer.save()
+        return Response(self.written(record), status=status.HTTP_201_CREATED)

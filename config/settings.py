@@ -334,6 +334,7 @@ SPECTACULAR_SETTINGS = {
         "DatePrecision": "kb.models.DatePrecision",
         "DateBasis": "kb.models.DateBasis",
         "SourceKind": "kb.models.SourceKind",
+        "SourcePartKind": "kb.models.SourcePartKind",
         "JurisdictionKind": "kb.models.JurisdictionKind",
         "OrganizationKind": "kb.models.OrganizationKind",
         "ProgramFactKind": "kb.models.ProgramFactKind",

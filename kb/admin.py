@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.counting import BoundedCountPaginator
-from kb.forms import CitationForm, RefusesStaleSaves
+from kb.forms import CitationForm, LocatedPartForm, LocatedPartFormSet, RefusesStaleSaves, SourceAddForm
 from kb.models import (
     CITED_FIELDS,
     NAMED_FIELDS,
@@ -282,6 +282,17 @@ class SourcePartInline(admin.TabularInline):
     extra = 0
 
 
+class LocatedSourcePartInline(admin.TabularInline):
+    """A new document's parts that are not the publisher's, each located by its text."""
+
+    model = SourcePart
+    form = LocatedPartForm
+    formset = LocatedPartFormSet
+    fields = ("kind", "located_by", "to_the_end", "occurrence", "author", "note")
+    extra = 1
+    verbose_name_plural = "Parts that are not the publisher's (never evidence), located by their text"
+
+
 @admin.register(Source)
 class SourceAdmin(SearchTextAdmin):
     list_display = ("__str__", "publisher", "kind", "published_earliest", "derived_from", "citation_count")
@@ -294,6 +305,15 @@ class SourceAdmin(SearchTextAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(citation_count=count_citations("source"))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # A new document is uploaded or pasted (kb.forms.SourceAddForm); a saved one's text is fixed.
+        if obj is None:
+            kwargs["form"] = SourceAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_inlines(self, request, obj):
+        return (SourcePartInline,) if obj is not None else (LocatedSourcePartInline,)
 
     def get_fields(self, request, obj=None):
         fields = [
@@ -314,7 +334,7 @@ class SourceAdmin(SearchTextAdmin):
         ]
         # A saved source's text is its document, which citations point into by offset: it is
         # shown, never edited here, or citations would silently point at other words.
-        return fields + (["citation_count", "document"] if obj else ["text"])
+        return fields + (["citation_count", "document"] if obj else ["document_file", "text"])
 
     def get_readonly_fields(self, request, obj=None):
         return ("file_name", "citation_count", "document") if obj else ()

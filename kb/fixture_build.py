@@ -426,7 +426,12 @@ def _build_position(build, entry, where):
     for index, raw in enumerate(entry.get("reasons") or []):
         here = f"{where}, reason {index + 1}"
         reason = build.make(
-            Reason, here, position=position, rank=index, topic=raw.get("topic") or "", summary=raw.get("summary") or ""
+            Reason,
+            here,
+            position=position,
+            rank=raw.get("rank", index),
+            topic=raw.get("topic") or "",
+            summary=raw.get("summary") or "",
         )
         build.citations(raw, here, reason=reason)
 

@@ -3,10 +3,11 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.forms.models import InlineForeignKeyField
+from django.forms.models import BaseInlineFormSet, InlineForeignKeyField
 
+from kb import documents
 from kb.integrity import source_for_citing
-from kb.models import Citation
+from kb.models import Citation, Source, SourcePart
 
 OFFSET_FIELDS = {"start", "end"}
 
@@ -124,3 +125,147 @@ def what_changed_since(record, version):
 def _short(value):
     text = "" if value is None else str(value)
     return text if len(text) <= 60 else f"{text[:59]}…"
+
+
+class SourceAddForm(forms.ModelForm):
+    """A new document: its text pasted, or its .txt file uploaded (UTF-8; other encodings and binary
+    files are refused with the reason). The file's name becomes `file_name` when none is given, and
+    `<slug>.txt` when the text is pasted. Line ends are stored as "\\n", as the build reads files."""
+
+    document_file = forms.FileField(
+        required=False,
+        label="Document file",
+        help_text="Upload the document as a UTF-8 text file (.txt), or paste its text below. Its name becomes the "
+        "file name when none is given.",
+    )
+
+    class Meta:
+        model = Source
+        fields = "__all__"  # noqa: DJ007  (the admin's get_fields chooses which are shown)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "text" in self.fields:
+            self.fields["text"] = forms.CharField(
+                required=False,
+                strip=False,
+                widget=forms.Textarea(attrs={"rows": 12, "cols": 80}),
+                label="Text",
+                help_text="The document's full text, exactly; or upload its file above.",
+            )
+        if "file_name" in self.fields:
+            self.fields["file_name"].required = False
+            self.fields["file_name"].help_text = (
+                "The document's file in the knowledge base's documents folder (export_kb writes it there). "
+                "Default: the uploaded file's name, or <slug>.txt."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, text = cleaned.get("document_file"), cleaned.get("text")
+        if upload and text:
+            self.add_error("document_file", "Upload the document's file or paste its text, not both.")
+        elif upload:
+            name = documents.file_name_of_upload(upload.name)
+            try:
+                if not name.lower().endswith(documents.DOCUMENT_SUFFIX):
+                    raise ValidationError(f"Upload a .txt file (UTF-8 text), not {name[:80]!r}.")
+                if upload.size > documents.MAX_DOCUMENT_BYTES:
+                    raise ValidationError(
+                        f"The file is {upload.size:,} bytes; at most {documents.MAX_DOCUMENT_BYTES:,}."
+                    )
+                cleaned["text"] = documents.decode_document(upload.read())
+            except ValidationError as error:
+                self.add_error("document_file", error)
+            else:
+                cleaned.setdefault("file_name", "")
+                cleaned["file_name"] = cleaned["file_name"] or name
+        elif text:
+            cleaned["text"] = documents.normalize_text(text)
+            try:
+                documents.check_text(cleaned["text"])
+            except ValidationError as error:
+                self.add_error("text", error)
+        elif "document_file" not in self.errors:
+            self.add_error("text", "Paste the document's text, or upload its file.")
+        if not cleaned.get("file_name") and cleaned.get("slug"):
+            cleaned["file_name"] = documents.default_file_name(cleaned["slug"])
+        if cleaned.get("file_name"):
+            try:
+                documents.check_file_name(cleaned["file_name"])
+            except ValidationError as error:
+                self.add_error("file_name", error)
+        if cleaned.get("published_earliest") and not cleaned.get("published_text"):
+            self.add_error("published_text", "A dated source gives the words of its text that date it.")
+        return cleaned
+
+
+class LocatedPartForm(forms.ModelForm):
+    """A part of a new document that is not the publisher's, located by its text: the part's exact
+    text, or (with "to the end") where it starts, as reader comments under a heading."""
+
+    located_by = forms.CharField(
+        strip=False,
+        label="Its text, or where it starts",
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+        help_text="The part's exact text; or, with “to the end”, the words it starts with.",
+    )
+    to_the_end = forms.BooleanField(required=False, label="To the end", help_text="It runs to the end of the text.")
+    occurrence = forms.IntegerField(
+        required=False, min_value=1, help_text="Which occurrence of these words (default: the first)."
+    )
+
+    class Meta:
+        model = SourcePart
+        fields = ("kind", "author", "note")
+
+    def __init__(self, *args, document=None, **kwargs):
+        self.document = document
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        text = getattr(self.document, "text", "") or ""
+        words = cleaned.get("located_by")
+        if not text or not words:
+            return cleaned  # the source's own form says what its text lacks
+        to_the_end = cleaned.get("to_the_end")
+        try:
+            start, end = documents.locate_part(
+                text, None if to_the_end else words, words if to_the_end else None, cleaned.get("occurrence")
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error("occurrence" if field == "occurrence" else "located_by", messages)
+            return cleaned
+        self.instance.start, self.instance.end = start, end
+        return cleaned
+
+
+class LocatedPartFormSet(BaseInlineFormSet):
+    """The parts of a new document, each located in the text its form was given."""
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "document": self.instance}
+
+    def clean(self):
+        super().clean()
+        located = [
+            form.instance
+            for form in self.forms
+            if form.has_changed() and not form.errors and not self._should_delete_form(form)
+        ]
+        starts = [part.start for part in located if part.start is not None]
+        if len(set(starts)) != len(starts):
+            raise ValidationError("Two parts start at the same place: give each span once.")
+        words = getattr(self.instance, "published_text", "")
+        text = getattr(self.instance, "text", "") or ""
+        if words and text and words in text:
+            position = text.find(words)
+            while position >= 0 and any(p.start < position + len(words) and position < p.end for p in located):
+                position = text.find(words, position + 1)
+            if position < 0:
+                raise ValidationError(
+                    f"The words that date the source ({words!r}) lie only in a part that is not the publisher's: "
+                    "the publisher's own text must date it."
+                )

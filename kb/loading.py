@@ -129,7 +129,11 @@ class _Loader:
 
     def _place(self, model, label, key, instance, fields, deleted_targets):
         entry = self.baseline.get(label, key)
-        row = self._row(model, entry.object_id) if entry else self._row_by_key(model, key)
+        row = self._row(model, entry.object_id) if entry else None
+        if row is None:
+            # Not loaded before, or its row is gone but a person made it again (a PUT of a
+            # position makes its citations anew): the row with its natural key is the record.
+            row = self._row_by_key(model, key)
         if row is None and (deleted_targets or (entry is not None and not self.prefer_fixture)):
             # A person deleted it, or what it belongs to, since the last load: it stays deleted.
             instance.pk = entry.object_id if entry else NO_ROW
