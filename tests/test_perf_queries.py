@@ -109,13 +109,17 @@ class Budget:
     writing: str
 
     def queries(self, records):
-        """Which queries answering these records takes, in words."""
+        """Which queries answering these records takes, in words: every API read starts with the
+        knowledge base's version, its ETag (config.http_cache)."""
         if not records:
-            return list(self.fixed)
-        return [*self.fixed, *(query for query, runs in WRITING[self.writing] if runs(records))]
+            return [VERSION, *self.fixed]
+        return [VERSION, *self.fixed, *(query for query, runs in WRITING[self.writing] if runs(records))]
 
     def most(self):
-        return len(self.fixed) + len(WRITING[self.writing])
+        return 1 + len(self.fixed) + len(WRITING[self.writing])
+
+
+VERSION = "the knowledge base's version (the answer's ETag)"
 
 
 PAGE = ("the page's rows, joined to the records they refer to", "its count, of at most 1,001 rows")
