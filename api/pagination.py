@@ -277,4 +277,13 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         properties["next"]["description"] = "The next page, or null on the last one."
         properties["previous"]["description"] = "The previous page, or null on the first one."
         properties["next"]["example"] = "http://api.example.org/accounts/?limit=100&offset=400"
+        # Every list takes `search` (kb.search); its answer may carry suggestions (api.search).
+        from api.search import SUGGESTION_EXAMPLE, SUGGESTION_SCHEMA, SUGGESTIONS_HELP
+
+        properties["suggestions"] = {
+            "type": "array",
+            "description": f"With `search`: {SUGGESTIONS_HELP}",
+            "items": SUGGESTION_SCHEMA,
+            "example": [SUGGESTION_EXAMPLE],
+        }
         return response

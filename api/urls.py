@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from api import views
+from api import search, views
 
 
 class KnowledgeBaseRouter(DefaultRouter):
@@ -16,5 +16,6 @@ router.register("organizations", views.OrganizationViewSet, basename="organizati
 router.register("officials", views.OfficialViewSet, basename="official")
 router.register("positions", views.PositionViewSet, basename="position")
 router.register("sources", views.SourceViewSet, basename="source")
+router.register("search", search.SearchViewSet, basename="search")
 
 urlpatterns = router.urls

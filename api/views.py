@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 
-from api import filters, reads, serializers
+from api import filters, reads, search, serializers
 from api.filtering import ValidatedFilterBackend
 from api.schema import examples_for
 from kb.models import Citation, Jurisdiction, Official, Organization, OtherName, Position, Program, ProgramFact, Source
@@ -121,6 +121,14 @@ class KnowledgeBaseViewSet(viewsets.ModelViewSet):
         context = super().get_serializer_context()
         context["expand"] = self._requested_expansions()
         return context
+
+    def get_paginated_response(self, data):
+        """A page; when `search` found nothing, with the names closest to it (`suggestions`)."""
+        response = super().get_paginated_response(data)
+        prepared = getattr(getattr(self, "validated_filterset", None), "search_prepared", None)
+        if prepared is not None and prepared.query and self.paginator.count == 0:
+            response.data["suggestions"] = search.suggestions_json(prepared, {"request": self.request})
+        return response
 
     def _requested_expansions(self):
         raw = self.request.query_params.get("expand", "") if self.request else ""

@@ -250,7 +250,7 @@ def test_the_api_root_is_json_otherwise(client):
     assert response["Content-Type"] == "application/json"
     assert response.json() == {
         resource: f"http://testserver{API}{resource}/"
-        for resource in ("programs", "jurisdictions", "organizations", "officials", "positions", "sources")
+        for resource in ("programs", "jurisdictions", "organizations", "officials", "positions", "sources", "search")
     }
 
 

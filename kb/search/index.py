@@ -134,6 +134,25 @@ def names_tables():
 # --- SQLite ----------------------------------------------------------------------------------------
 
 
+def _fts_insert(kind, row):
+    stem, exact, pk = stem_table(kind), exact_table(kind), _pk_column(kind)
+    head, document = sqlite_text(kind, kind.head, row), sqlite_text(kind, kind.document, row)
+    return (
+        f'INSERT INTO {stem}(rowid, head, document) VALUES ({row}"{pk}", {head}, {document}); '
+        f'INSERT INTO {exact}(rowid, document) VALUES ({row}"{pk}", {document});'
+    )
+
+
+def _fts_delete(kind, row):
+    """External-content FTS5 forgets a row when told the values it indexed."""
+    stem, exact, pk = stem_table(kind), exact_table(kind), _pk_column(kind)
+    head, document = sqlite_text(kind, kind.head, row), sqlite_text(kind, kind.document, row)
+    return (
+        f"INSERT INTO {stem}({stem}, rowid, head, document) VALUES ('delete', {row}\"{pk}\", {head}, {document}); "
+        f"INSERT INTO {exact}({exact}, rowid, document) VALUES ('delete', {row}\"{pk}\", {document});"
+    )
+
+
 def _sqlite_objects():
     """[(kind name or None, object type, name, SQL)] that SQLite should have."""
     objects = [
@@ -175,26 +194,11 @@ def _sqlite_objects():
             )
         )
 
-        def add(row):
-            return (
-                f'INSERT INTO {stem}(rowid, head, document) VALUES ({row}"{pk}", '
-                f"{sqlite_text(kind, kind.head, row)}, {sqlite_text(kind, kind.document, row)}); "
-                f'INSERT INTO {exact}(rowid, document) VALUES ({row}"{pk}", {sqlite_text(kind, kind.document, row)});'
-            )
-
-        def remove(row):
-            return (
-                f"INSERT INTO {stem}({stem}, rowid, head, document) VALUES ('delete', {row}\"{pk}\", "
-                f"{sqlite_text(kind, kind.head, row)}, {sqlite_text(kind, kind.document, row)}); "
-                f"INSERT INTO {exact}({exact}, rowid, document) VALUES ('delete', {row}\"{pk}\", "
-                f"{sqlite_text(kind, kind.document, row)});"
-            )
-
         columns = ", ".join(f'"{_field(kind, name).column}"' for name in dict.fromkeys(kind.head + kind.document))
         for suffix, event, body in (
-            ("insert", "INSERT", add("new.")),
-            ("delete", "DELETE", remove("old.")),
-            ("update", f"UPDATE OF {columns}", remove("old.") + " " + add("new.")),
+            ("insert", "INSERT", _fts_insert(kind, "new.")),
+            ("delete", "DELETE", _fts_delete(kind, "old.")),
+            ("update", f"UPDATE OF {columns}", _fts_delete(kind, "old.") + " " + _fts_insert(kind, "new.")),
         ):
             name = f"{PREFIX}{kind.name}_{suffix}"
             objects.append(
@@ -248,7 +252,7 @@ def _sqlite_drop_views(connection):
 
 def _sqlite_drop_all(connection):
     with connection.cursor() as cursor:
-        for kind_name, object_type, name, _ in reversed(_sqlite_objects()):
+        for _, object_type, name, _ in reversed(_sqlite_objects()):
             cursor.execute(f"DROP {object_type.upper()} IF EXISTS {name}")
 
 

@@ -40,7 +40,8 @@ class Prepared:
     query: syntax.Query
     using: str
     corrections: dict = field(default_factory=dict)  # typed word -> name words it also matches
-    names: list = field(default_factory=list)  # (typed words, [Named]) recognized as names
+    names: list = field(default_factory=list)  # (typed words, [(kind, pk)]) recognized as names
+    book: object = None  # the names.NameBook it was read with
 
     @property
     def terms(self):
@@ -58,8 +59,9 @@ class Prepared:
 # --- The name book -------------------------------------------------------------------------------
 
 
-def name_book(using):
-    token = index.names_token(using)
+def name_book(using, token=None):
+    """The name book of a database, loaded again if its names token changed (one query to ask, unless given)."""
+    token = index.names_token(using) if token is None else token
     return names.books.get(using, token, lambda: _load_book(using))
 
 
@@ -90,30 +92,32 @@ def prepare(text, kinds, using):
     prepared = Prepared(text, query, using)
     if not query:
         return prepared
-    book = name_book(using)
-    _correct_misspellings(prepared, book, kinds)
+    # One query asks both whether names changed and which words the kinds' records have.
+    words = sorted({word for clause in query.clauses() if (word := _fuzzy_candidate(clause))})
+    token, known = _token_and_known(words, kinds, using)
+    prepared.book = book = name_book(using, token)
+    unknown = {word for word, present in zip(words, known, strict=True) if not present and not book.knows(word)}
+    if unknown:
+        _correct_misspellings(prepared, book, unknown)
     _widen_names(prepared, book)
     return prepared
 
 
-def _fuzzy_candidate(clause, book):
+def _fuzzy_candidate(clause):
+    """The word of a clause that could be a misspelt name: typed alone, unquoted, letters only, 4 or more."""
     term = clause.term
     if clause.negated or term.exact or len(term.typed) != 1 or syntax.is_prefix(term.typed[0]):
         return None
     folded = fold(term.typed[0])
-    if len(folded) < names.MIN_FUZZY_LENGTH or not folded.isalpha() or book.knows(folded):
+    if len(folded) < names.MIN_FUZZY_LENGTH or not folded.isalpha():
         return None
     return term.typed[0]
 
 
-def _correct_misspellings(prepared, book, kinds):
-    words = {word for clause in prepared.query.clauses() if (word := _fuzzy_candidate(clause, book))}
-    if not words:
-        return
-    unknown = [word for word, known in zip(sorted(words), _known(sorted(words), kinds, prepared.using)) if not known]
+def _correct_misspellings(prepared, book, unknown):
     replacements = {}
     for clause in prepared.query.clauses():
-        word = _fuzzy_candidate(clause, book)
+        word = _fuzzy_candidate(clause)
         if word in unknown:
             corrected = book.corrections(word)
             if corrected:
@@ -122,10 +126,10 @@ def _correct_misspellings(prepared, book, kinds):
     prepared.query = prepared.query.replace_terms(replacements)
 
 
-def _known(words, kinds, using):
-    """For each word, whether any record of these kinds has it (stemmed): one query for all."""
+def _token_and_known(words, kinds, using):
+    """The names token, and for each word whether any record of these kinds has it (stemmed)."""
     connection = connections[using]
-    columns, params = [], []
+    columns, params = [f"(SELECT names_token FROM {index.STATE_TABLE} WHERE id = 1)"], []
     for word in words:
         probes = []
         for kind in kinds:
@@ -142,7 +146,8 @@ def _known(words, kinds, using):
         columns.append("(" + " OR ".join(probes) + ")")
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(columns), params)
-        return [bool(value) for value in cursor.fetchone()]
+        token, *known = cursor.fetchone()
+    return token, [bool(value) for value in known]
 
 
 def _eligible(clause):
@@ -274,7 +279,7 @@ def _group_condition(kind, group, vendor):
             conditions.append(FtsMatch(table, syntax.to_match(clauses, "document")))
         else:
             excluded = " OR ".join(syntax.term_match(clause.term) for clause in clauses)
-            conditions.append(FtsMatch(table, "{document} : (%s)" % excluded, negated=True))
+            conditions.append(FtsMatch(table, syntax.in_columns("document", excluded), negated=True))
     return reduce(lambda a, b: a & b, conditions)
 
 
@@ -357,7 +362,7 @@ def passages(kind, prepared, pks):
             cursor.execute(
                 f"SELECT rowid, highlight({table}, 0, %s, %s), snippet({table}, 1, %s, %s, '…', {PASSAGE_WORDS}) "
                 f"FROM {table} WHERE {table} MATCH %s AND rowid IN ({placeholders})",
-                [START_MARK, END_MARK, START_MARK, END_MARK, "{head document} : (%s)" % looked_for, *pks],
+                [START_MARK, END_MARK, START_MARK, END_MARK, syntax.in_columns("head document", looked_for), *pks],
             )
         rows = cursor.fetchall()
     found = {}
@@ -400,15 +405,15 @@ def to_html(passage):
 # --- Suggestions ---------------------------------------------------------------------------------
 
 
-def suggestions(text, using):
+def suggestions(prepared):
     """For a query that found nothing: [(Named, [the name words it was close to])], closest first."""
-    query = syntax.parse(text)
     words = [
         word.rstrip(syntax.PREFIX_MARK)
-        for clause in query.clauses()
+        for clause in prepared.query.clauses()
         if not clause.negated
         for word in clause.term.typed
     ]
     if not words:
         return []
-    return name_book(using).suggestions(words)
+    book = prepared.book or name_book(prepared.using)
+    return book.suggestions(words)

@@ -252,5 +252,9 @@ def to_match(clauses, column):
     negative = [term_match(clause.term) for clause in clauses if clause.negated]
     if not positive:
         raise ValueError("FTS5 needs a positive clause")
-    expression = " AND ".join(positive) + "".join(f" NOT {term}" for term in negative)
-    return "{%s} : (%s)" % (column, expression)
+    return in_columns(column, " AND ".join(positive) + "".join(f" NOT {term}" for term in negative))
+
+
+def in_columns(columns, expression):
+    """An FTS5 expression limited to some columns (space-separated names)."""
+    return "{" + columns + "} : (" + expression + ")"
