@@ -4,9 +4,9 @@ Each kind has two indexes over its document (its declared columns): one *stemmed
 English stemmer: "refuses" and "refused" are one word), one *exact* (no stemming, for quoted
 phrases). Both ignore case and accents, and split words as kb.search.text does.
 
-- SQLite: FTS5 virtual tables `kb_search_<kind>_stem` (columns head, document; tokenizer
-  `porter unicode61 remove_diacritics 2`) and `kb_search_<kind>_exact` (document; `unicode61
-  remove_diacritics 2`), both letters and digits only (`categories 'L* N*'`). They are
+- SQLite: FTS5 virtual tables `kb_search_<kind>_stem` (tokenizer `porter unicode61
+  remove_diacritics 2`) and `kb_search_<kind>_exact` (`unicode61 remove_diacritics 2`), both
+  with the columns head and document, and letters and digits only (`categories 'L* N*'`). They are
   external-content tables over the view `kb_search_<kind>` (the record's id, head and
   document), kept current by triggers on the kind's table: in the same transaction as any
   write, whatever makes it (the ORM, load_kb, the synthetic generator's bulk inserts).
@@ -139,7 +139,7 @@ def _fts_insert(kind, row):
     head, document = sqlite_text(kind, kind.head, row), sqlite_text(kind, kind.document, row)
     return (
         f'INSERT INTO {stem}(rowid, head, document) VALUES ({row}"{pk}", {head}, {document}); '
-        f'INSERT INTO {exact}(rowid, document) VALUES ({row}"{pk}", {document});'
+        f'INSERT INTO {exact}(rowid, head, document) VALUES ({row}"{pk}", {head}, {document});'
     )
 
 
@@ -149,7 +149,7 @@ def _fts_delete(kind, row):
     head, document = sqlite_text(kind, kind.head, row), sqlite_text(kind, kind.document, row)
     return (
         f"INSERT INTO {stem}({stem}, rowid, head, document) VALUES ('delete', {row}\"{pk}\", {head}, {document}); "
-        f"INSERT INTO {exact}({exact}, rowid, document) VALUES ('delete', {row}\"{pk}\", {document});"
+        f"INSERT INTO {exact}({exact}, rowid, head, document) VALUES ('delete', {row}\"{pk}\", {head}, {document});"
     )
 
 
@@ -189,7 +189,7 @@ def _sqlite_objects():
                 kind.name,
                 "table",
                 exact,
-                f"CREATE VIRTUAL TABLE {exact} USING fts5(document, content='{view}', content_rowid='id', "
+                f"CREATE VIRTUAL TABLE {exact} USING fts5(head, document, content='{view}', content_rowid='id', "
                 f'tokenize="{EXACT_TOKENIZER}")',
             )
         )

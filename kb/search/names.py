@@ -171,23 +171,27 @@ class NameBook:
         return forms
 
     def suggestions(self, words):
-        """The records whose names are closest to a query's words: [(Named, [corrected words])]."""
+        """The records whose names are closest to a query's words: [(Named, [its name words they were
+        close to])]: first those a misspelt word is close to, then by trigram similarity to the query."""
         query = " ".join(words)
         matched = defaultdict(set)  # key -> the name words the query's words were close to
+        corrected = set()  # keys reached through a misspelt word: "did you mean" first
         for word in words:
             folded = fold(word)
             close = [(0, folded)] if folded in self.owners_of_word else []
             close += self.close_words(folded, bound=max(max_edits(folded), 1 if len(folded) >= 3 else 0))
-            for _, name_word in close:
+            for distance, name_word in close:
                 for key in self.owners_of_word.get(name_word, ()):
                     matched[key].add(name_word)
+                    if distance:
+                        corrected.add(key)
         ranked = []
         for key, name_words in matched.items():
             named = self.records.get(key)
             if named is None:
                 continue
             score = max(similarity(query, " ".join(form)) for form in self.forms_of[key])
-            ranked.append((-score, named.name, named.kind, named.slug, key, name_words))
+            ranked.append((key not in corrected, -score, named.name, named.kind, named.slug, key, name_words))
         ranked.sort()
         return [
             (self.records[key], [self.spelling[word] for word in sorted(name_words)])

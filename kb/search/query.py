@@ -257,17 +257,17 @@ class TsMatch(Expression):
 
 
 def _config_of(term):
-    return index.EXACT_CONFIG if term.exact else index.STEM_CONFIG
+    return index.EXACT_CONFIG if syntax.is_exact(term) else index.STEM_CONFIG
 
 
 def _table_of(kind, term):
-    return index.exact_table(kind) if term.exact else index.stem_table(kind)
+    return index.exact_table(kind) if syntax.is_exact(term) else index.stem_table(kind)
 
 
 def _group_condition(kind, group, vendor):
     conditions = []
     for exact in (False, True):
-        clauses = [clause for clause in group if clause.term.exact == exact]
+        clauses = [clause for clause in group if syntax.is_exact(clause.term) == exact]
         if not clauses:
             continue
         if vendor == "postgresql":
@@ -291,14 +291,13 @@ def match(kind, prepared, vendor):
 
 
 def _term_in(kind, term, vendor, column):
-    """Whether the record has `term` in its head (stemmed) or document."""
+    """Whether the record has `term` in its head or its document, as its index reads it."""
     single = [syntax.Clause(term)]
     if vendor == "postgresql":
         if column == "head":
-            return TsMatch(kind, index.STEM_CONFIG, syntax.to_tsquery(single), columns=kind.head)
+            return TsMatch(kind, _config_of(term), syntax.to_tsquery(single), columns=kind.head)
         return TsMatch(kind, _config_of(term), syntax.to_tsquery(single), by_index=True)
-    table = index.stem_table(kind) if column == "head" else _table_of(kind, term)
-    return FtsMatch(table, syntax.to_match(single, column))
+    return FtsMatch(_table_of(kind, term), syntax.to_match(single, column))
 
 
 def relevance(kind, prepared, vendor):

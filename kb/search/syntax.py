@@ -215,6 +215,21 @@ def is_prefix(word):
     return word.endswith(PREFIX_MARK)
 
 
+# Words this short are never stemmed: SQLite's porter tokenizer leaves them, PostgreSQL's would
+# not ("us" would become "u" and match "U.S.", "as" would match "a"), so both match them exactly.
+MIN_STEMMED_LENGTH = 3
+
+
+def is_exact(term):
+    """Whether a term is matched without stemming: quoted, or with a word of one or two letters."""
+    return term.exact or any(
+        len(word.rstrip(PREFIX_MARK)) < MIN_STEMMED_LENGTH
+        for option in term.options
+        for phrase in option
+        for word in phrase
+    )
+
+
 def _tsquery_word(word):
     bare = word.rstrip(PREFIX_MARK)
     quoted = "'" + bare.replace("\\", "\\\\").replace("'", "''") + "'"
