@@ -59,6 +59,9 @@ def main():
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only (no SQLite, no Datasette).")
     parser.add_argument("--sqlite-only", action="store_true", help="SQLite and Datasette only, at the largest size.")
     parser.add_argument("--json", type=Path, help="Also write every figure to this JSON file.")
+    parser.add_argument(
+        "--operations", help="Comma-separated operations to measure (default: all of bench/targets.py)."
+    )
     parser.add_argument("--inside-postgres", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     quick = options.quick
@@ -270,6 +273,8 @@ def measure(database, database_url, size, options, datasette_file):
     servers = {"api": gunicorn(database_url)}
     if datasette_file is not None:
         servers["datasette"] = datasette(datasette_file)
+    if options.operations:
+        operations = {name: operations[name] for name in options.operations.split(",")}
     try:
         for name, operation in operations.items():
             targets = {

@@ -8,8 +8,13 @@ and page size.
 
 import json
 import os
+from urllib.parse import quote_plus
 
 PAGE = 100
+# Searches ask for a page both sizes fill: the first official's surname and a program's first word
+# match about 8 positions at 2,000 and 200 at 200,000, and a page of 100 would compare writing 8
+# positions with writing 100 rather than the cost of searching (docs/search.md).
+SEARCH_PAGE = 5
 
 
 def operations():
@@ -26,6 +31,10 @@ def operations():
     cursor = KeyOrder.of(Position.objects.order_by("date", "slug")).encode([deep.date, deep.slug])
     detail = positions.order_by("pk")[positions.count() // 3]
     search = f"{official.name.split()[-1]} {program.name.split()[0]}"
+    phrase = f'"{official.name}"'
+    # One letter doubled: a misspelling one edit from the surname (docs/search.md).
+    surname = official.name.split()[-1]
+    misspelt = f"{surname[:2]}{surname[1:]} {program.name.split()[0]}"
     table = "/bench/kb_position.json"
     # Datasette's JSON also suggests facets by default, a browsing aid the API does not offer: off.
     lean = "_nofacet=1&_nosuggest=1"
@@ -44,8 +53,16 @@ def operations():
             "what": "the stance in force on a day, every program",
         },
         "search": {
-            "path": f"/api/v1/positions/?search={search.replace(' ', '+')}&limit={PAGE}",
+            "path": f"/api/v1/positions/?search={quote_plus(search)}&limit={SEARCH_PAGE}",
             "what": f"full-text search '{search}'",
+        },
+        "search_phrase": {
+            "path": f"/api/v1/positions/?search={quote_plus(phrase)}&limit={SEARCH_PAGE}",
+            "what": f"phrase search {phrase}",
+        },
+        "search_misspelt": {
+            "path": f"/api/v1/positions/?search={quote_plus(misspelt)}&limit={SEARCH_PAGE}",
+            "what": f"misspelt-name search '{misspelt}'",
         },
         "timeline": {
             "path": f"/api/v1/jurisdictions/{state.slug}/timeline/?limit={PAGE}",

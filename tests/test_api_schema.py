@@ -145,6 +145,7 @@ def _accepted_by_the_api(client, path):
         f"{API}sources/",
         f"{API}jurisdictions/{{slug}}/timeline/",
         f"{API}officials/{{slug}}/timeline/",
+        f"{API}search/",
     ],
 )
 def test_documented_query_parameters_are_the_accepted_ones(knowledge_base, schema, client, path):

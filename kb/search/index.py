@@ -84,12 +84,12 @@ def sqlite_text(kind, columns, row=""):
 
 
 def postgresql_text(kind, columns, column_sql=None):
-    """The SQL text of `columns` on PostgreSQL, as plain words (kb_search_words), unless it is the
-    search_text column, whose words kb.search.text already wrote. `column_sql(field)` writes a
+    """The SQL text of `columns` on PostgreSQL, as plain words (kb_search_words), unless it is a
+    column of words already (search_text, or the kind's `words`), which kb.search.text wrote. `column_sql(field)` writes a
     column reference (the query's, with its table alias); by default its bare quoted name."""
     column_sql = column_sql or (lambda field: f'"{field.column}"')
-    if tuple(columns) == ("search_text",):
-        return f"COALESCE({column_sql(_field(kind, 'search_text'))}, '')"
+    if tuple(columns) in (("search_text",), (kind.words,)):
+        return f"COALESCE({column_sql(_field(kind, columns[0]))}, '')"
     if not columns:
         return "''"
     parts = []
@@ -106,7 +106,7 @@ def postgresql_text(kind, columns, column_sql=None):
 
 
 def postgresql_vector(kind, config, column_sql=None):
-    return f"to_tsvector('{config}'::regconfig, {postgresql_text(kind, kind.document, column_sql)})"
+    return f"to_tsvector('{config}'::regconfig, {postgresql_text(kind, kind.words_columns, column_sql)})"
 
 
 def postgresql_index_name(kind, config):

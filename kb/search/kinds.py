@@ -32,7 +32,10 @@ class SearchKind:
     - `title`: the column giving a hit's title; `url`: how a hit links to the API
       ("self": its own detail URL; otherwise the field of the record it belongs to, whose URL it takes);
     - `passage`: on PostgreSQL, the columns a passage is cut from when the head does not match
-      (default: the document); SQLite cuts it from the indexed document.
+      (default: the document); SQLite cuts it from the indexed document;
+    - `words`: a column that already holds the document's words (kb.search.text.words_of, in the
+      same order), which PostgreSQL indexes instead of splitting the document with
+      kb_search_words() (a source's `search_text`: splitting its whole text costs seconds at scale).
     """
 
     name: str
@@ -46,6 +49,7 @@ class SearchKind:
     title: str = "name"
     url: str = "self"
     passage: tuple = ()
+    words: str = ""
 
     @property
     def table(self):
@@ -54,6 +58,11 @@ class SearchKind:
     @property
     def passage_columns(self):
         return self.passage or self.document
+
+    @property
+    def words_columns(self):
+        """The columns PostgreSQL's index reads: the document, or the column holding its words."""
+        return (self.words,) if self.words else self.document
 
 
 def _names(named):
@@ -159,6 +168,7 @@ KINDS = {
             gather=_source_parts,
             title="title",
             passage=("title", "text"),
+            words="search_text",
         ),
         SearchKind("citation", Citation, ("quote",), title="quote", url="cited"),
     ]

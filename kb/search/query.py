@@ -235,7 +235,7 @@ class TsMatch(Expression):
     def __init__(self, kind, config, tsquery, columns=None, by_index=False):
         super().__init__(output_field=BooleanField())
         self.kind, self.config, self.tsquery, self.by_index = kind, config, tsquery, by_index
-        self.columns = tuple(columns if columns is not None else kind.document)
+        self.columns = tuple(columns if columns is not None else kind.words_columns)
         self.references = [F("pk"), *(F(name) for name in self.columns)]
 
     def get_source_expressions(self):
