@@ -117,6 +117,25 @@ def _plain(value):
     return value if isinstance(value, (int, str)) or value is None else str(value)
 
 
+class KeysFirst:
+    """A page of `page_rows(queryset)` read in two queries: the page's primary keys, in order,
+    then the rows with their joins for those keys only.
+
+    For a search: PostgreSQL would otherwise join every match to its holders (hashing whole
+    tables of officials and jurisdictions) before sorting and keeping a page, a cost that grows
+    with the tables, not with the page (docs/search.md)."""
+
+    def __init__(self, queryset, page_rows):
+        self.queryset, self.page_rows = queryset, page_rows
+
+    def __getitem__(self, page):
+        keys = list(self.queryset.values_list("pk", flat=True)[page])
+        if not keys:
+            return []
+        rows = {row["pk"]: row for row in self.page_rows(self.queryset.model._default_manager.filter(pk__in=keys))}
+        return [rows[key] for key in keys]
+
+
 class StrictLimitOffsetPagination(LimitOffsetPagination):
     """`limit`/`offset` paging that rejects what it cannot honour instead of silently guessing,
     and continues by cursor where offsets would grow expensive."""
@@ -209,8 +228,11 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
     @staticmethod
     def _rows(queryset, view):
         """The page as the view reads it: `view.page_rows(queryset)` (e.g. `values()` rows), or
-        model instances. Counting stays on the queryset itself, without the rows' joins."""
+        model instances. Counting stays on the queryset itself, without the rows' joins.
+        With `view.page_keys_first`, the page's keys are read first (see KeysFirst)."""
         page_rows = getattr(view, "page_rows", None)
+        if page_rows is not None and getattr(view, "page_keys_first", False):
+            return KeysFirst(queryset, page_rows)
         return page_rows(queryset) if page_rows is not None else queryset
 
     def _continues_by_cursor(self):

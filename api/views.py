@@ -277,6 +277,8 @@ def _positions_page(view, positions):
         page = view.paginate_queryset(positions)
         return view.get_paginated_response(view.get_serializer(page, many=True).data)
     view.page_rows = reads.position_rows
+    # A search's matches are not in an index's order: read the page's keys first (KeysFirst).
+    view.page_keys_first = getattr(getattr(view, "validated_filterset", None), "search_prepared", None) is not None
     rows = view.paginate_queryset(positions)
     results = reads.positions_json(rows, lambda view_name, slug: serializers.record_url(view_name, slug, context))
     return view.get_paginated_response(results)

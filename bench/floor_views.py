@@ -13,7 +13,7 @@ import datetime
 import orjson
 from django.http import Http404, HttpResponse
 
-from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, bounded_count
+from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, KeysFirst, bounded_count
 from api.reads import position_rows, positions_json
 from kb.models import Jurisdiction, Position, Program
 from kb.search import search
@@ -31,7 +31,7 @@ def positions(request):
         queryset = queryset.as_of(datetime.date.fromisoformat(params["as_of"]))
     if "search" in params:
         queryset = search(queryset, params["search"])
-    return _page(request, queryset.order_by("date", "slug"))
+    return _page(request, queryset.order_by("date", "slug"), keys_first="search" in params)
 
 
 def jurisdiction_timeline(request, slug):
@@ -49,16 +49,16 @@ def position(request, slug):
     return _json(_positions_json(request, rows)[0])
 
 
-def _page(request, queryset):
+def _page(request, queryset, keys_first=False):
     params = request.GET
     limit = int(params.get("limit", DEFAULT_LIMIT))
     offset = int(params.get("offset", 0))
     key_order = KeyOrder.of(queryset)
     if "cursor" in params:
         values, _ = key_order.decode(params["cursor"])
-        rows = _rows(queryset.filter(key_order.after(values))[: limit + 1])
+        rows = _rows(queryset.filter(key_order.after(values)), slice(None, limit + 1), keys_first)
     else:
-        rows = _rows(queryset[offset : offset + limit + 1])
+        rows = _rows(queryset, slice(offset, offset + limit + 1), keys_first)
     has_next = len(rows) > limit
     rows = rows[:limit]
     count = bounded_count(queryset)
@@ -74,8 +74,10 @@ def _page(request, queryset):
     return _json({"count": count, "next": next_link, "previous": None, "results": results})
 
 
-def _rows(queryset):
-    return list(position_rows(queryset))
+def _rows(queryset, page=None, keys_first=False):
+    if keys_first:
+        return list(KeysFirst(queryset, position_rows)[page])
+    return list(position_rows(queryset)[page] if page is not None else position_rows(queryset))
 
 
 def _positions_json(request, rows):

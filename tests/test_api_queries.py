@@ -101,8 +101,8 @@ FILTERED = [
     (
         "positions/",
         {"search": "Heffernan"},
-        4,
-        "the names token and which words records have (one query); count; page; citations",
+        5,
+        "the names token and which words records have (one query); count; the page's keys; the page; citations",
     ),
     ("positions/", {"ordering": "-program"}, 3, "count; page; citations"),
     (

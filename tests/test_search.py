@@ -511,6 +511,26 @@ def test_sync_is_idempotent_and_puts_back_what_a_table_rebuild_dropped():
         assert cursor.fetchall() == objects
 
 
+@pytest.mark.skipif(ON_POSTGRESQL, reason="Django rebuilds tables to alter them on SQLite only")
+@pytest.mark.django_db(transaction=True)  # SQLite's schema editor cannot run inside a transaction
+def test_a_table_that_a_migration_rebuilds_stays_searchable(knowledge_base):
+    """What `migrate` does around an AlterField of positions on SQLite: views dropped before, the
+    table rebuilt (its triggers go with it), then the triggers made again and the index refilled."""
+    index.before_migrate(None, using="default", plan=[("a migration", False)])
+    with connection.schema_editor() as editor:
+        editor._remake_table(Position)
+    index.after_migrate(None, using="default")
+
+    assert {p.slug for p in kb_search.search(Position.objects.all(), "Heffernan")} == set(HEFFERNAN_POSITIONS)
+    position = Position.objects.get(slug=HEFFERNAN_POSITIONS[2])
+    position.summary = "Law enforcement officials fear it, per Quuxley."
+    position.save()
+    assert [p.slug for p in kb_search.search(Position.objects.all(), "Quuxley")] == [HEFFERNAN_POSITIONS[2]]
+    with connection.cursor() as cursor:
+        for table in (index.stem_table(KINDS["position"]), index.exact_table(KINDS["position"])):
+            cursor.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+
+
 # ---------------------------------------------------------------- the declarations
 
 

@@ -216,6 +216,12 @@ class NameBooks:
             self._books[using] = (token, book)
         return book
 
+    def peek(self, using):
+        """The book last loaded for this database, however old (None before the first)."""
+        with self._lock:
+            cached = self._books.get(using)
+        return cached[1] if cached is not None else None
+
     def clear(self):
         with self._lock:
             self._books.clear()

@@ -92,11 +92,19 @@ def prepare(text, kinds, using):
     prepared = Prepared(text, query, using)
     if not query:
         return prepared
-    # One query asks both whether names changed and which words the kinds' records have.
+    # One query asks both whether names changed and which words the kinds' records have. A name
+    # word is never misspelt, so the words the book already knows are not asked about (if the
+    # names changed since, those the new book no longer knows are asked about after).
     words = sorted({word for clause in query.clauses() if (word := _fuzzy_candidate(clause))})
-    token, known = _token_and_known(words, kinds, using)
+    previous = names.books.peek(using)
+    asked = [word for word in words if previous is None or not previous.knows(word)]
+    token, known = _token_and_known(asked, kinds, using)
     prepared.book = book = name_book(using, token)
-    unknown = {word for word, present in zip(words, known, strict=True) if not present and not book.knows(word)}
+    present = dict(zip(asked, known, strict=True))
+    late = [word for word in words if word not in present and not book.knows(word)]
+    if late:
+        present.update(zip(late, _token_and_known(late, kinds, using)[1], strict=True))
+    unknown = {word for word, found in present.items() if not found and not book.knows(word)}
     if unknown:
         _correct_misspellings(prepared, book, unknown)
     _widen_names(prepared, book)
