@@ -105,6 +105,18 @@ def postgresql_text(kind, columns, column_sql=None):
     return f"{WORDS_FUNCTION}({' || chr(10) || '.join(parts)})"
 
 
+def postgresql_raw(kind, columns):
+    """The columns' own text, punctuation and all, for ts_headline to cut a passage from."""
+    if not columns:
+        return "''"
+    parts = []
+    for attname in columns:
+        field = _field(kind, attname)
+        cast = "::text" if isinstance(field, JSONField) else ""
+        parts.append(f"COALESCE(\"{field.column}\"{cast}, '')")
+    return " || chr(10) || ".join(parts)
+
+
 def postgresql_vector(kind, config, column_sql=None):
     return f"to_tsvector('{config}'::regconfig, {postgresql_text(kind, kind.words_columns, column_sql)})"
 

@@ -344,8 +344,8 @@ def passages(kind, prepared, pks):
             options = f"StartSel={START_MARK}, StopSel={END_MARK}"
             pk = kind.model._meta.pk.column
             head = index.postgresql_text(kind, kind.head)
-            raw_head = _postgresql_raw(kind, kind.head)
-            raw_passage = _postgresql_raw(kind, kind.passage_columns)
+            raw_head = index.postgresql_raw(kind, kind.head)
+            raw_passage = index.postgresql_raw(kind, kind.passage_columns)
             query = f"to_tsquery('{index.STEM_CONFIG}'::regconfig, %s)"
             cursor.execute(
                 f"SELECT \"{pk}\", CASE WHEN to_tsvector('{index.STEM_CONFIG}'::regconfig, {head}) @@ {query} "
@@ -382,23 +382,6 @@ def passages(kind, prepared, pks):
         if passage and START_MARK in passage:
             found[pk] = to_html(passage)
     return found
-
-
-def _postgresql_raw(kind, columns):
-    """The columns' own text (punctuation and all), for ts_headline to cut a passage from."""
-    if not columns:
-        return "''"
-    from django.db.models import JSONField
-
-    parts = []
-    for attname in columns:
-        field = next(f for f in kind.model._meta.concrete_fields if f.attname == attname)
-        parts.append(
-            f"COALESCE(\"{field.column}\"::text, '')"
-            if isinstance(field, JSONField)
-            else f"COALESCE(\"{field.column}\", '')"
-        )
-    return " || chr(10) || ".join(parts)
 
 
 WHITESPACE = re.compile(r"\s+")
