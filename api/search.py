@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.schema import KnowledgeBaseAutoSchema
 from api.serializers import record_url
 from config.counting import bounded_count
 from kb.models import OtherName
@@ -166,44 +167,18 @@ def _display_queryset(kind, pks):
     return queryset.select_related(*related).defer(*bulky)
 
 
-@extend_schema(
-    summary="Search every kind of record",
-    description=(
-        "One search over officials, organizations, programs, jurisdictions, positions, program facts, sources "
-        "and citations: typed hits, most relevant first (then by type, in that order, then by each list's own "
-        "order), each with its URL, a relevance score and a highlighted passage showing why it matched. "
-        "Same syntax and matching as every list's `search`."
-    ),
-    parameters=[SearchParameters],
-    responses=SearchPageSerializer,
-    examples=[
-        OpenApiExample(
-            "A misspelt name",
-            description="`GET /api/v1/search/?q=Heffernen&type=official`",
-            response_only=True,
-            value={
-                "count": 1,
-                "next": None,
-                "previous": None,
-                "results": [
-                    {
-                        "type": "official",
-                        "slug": "mary-beth-heffernan",
-                        "title": "Mary Beth Heffernan",
-                        "url": "http://127.0.0.1:8000/api/v1/officials/mary-beth-heffernan/",
-                        "source_url": None,
-                        "score": 1.0,
-                        "passage": "Mary Beth <mark>Heffernan</mark>",
-                    }
-                ],
-            },
-        )
-    ],
-)
+class SearchSchema(KnowledgeBaseAutoSchema):
+    """The answer is one page object, though the operation is a viewset's `list`."""
+
+    def _is_list_view(self, serializer=None):
+        return False
+
+
 class SearchViewSet(viewsets.GenericViewSet):
     """Search across the knowledge base (read-only)."""
 
     serializer_class = SearchPageSerializer
+    schema = SearchSchema()
     pagination_class = None
     filter_backends = []
     known_parameters = {"q", "type", "limit", "offset", "format"}
@@ -211,6 +186,41 @@ class SearchViewSet(viewsets.GenericViewSet):
     def get_queryset(self):  # the schema generator asks; hits are read per kind
         return KINDS["official"].model.objects.none()
 
+    @extend_schema(
+        operation_id="search",
+        summary="Search every kind of record",
+        description=(
+            "One search over officials, organizations, programs, jurisdictions, positions, program facts, sources "
+            "and citations: typed hits, most relevant first (then by type, in that order, then by each list's own "
+            "order), each with its URL, a relevance score and a highlighted passage showing why it matched. "
+            "Same syntax and matching as every list's `search`."
+        ),
+        parameters=[SearchParameters],
+        responses=SearchPageSerializer,
+        examples=[
+            OpenApiExample(
+                "A misspelt name",
+                description="`GET /api/v1/search/?q=Heffernen&type=official`",
+                response_only=True,
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "type": "official",
+                            "slug": "mary-beth-heffernan",
+                            "title": "Mary Beth Heffernan",
+                            "url": "http://127.0.0.1:8000/api/v1/officials/mary-beth-heffernan/",
+                            "source_url": None,
+                            "score": 1.0,
+                            "passage": "Mary Beth <mark>Heffernan</mark>",
+                        }
+                    ],
+                },
+            )
+        ],
+    )
     def list(self, request):
         parameters = self._parameters(request)
         kinds = [KINDS[name] for name in KINDS if name in parameters.get("type", ())] or list(KINDS.values())
