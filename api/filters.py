@@ -6,6 +6,7 @@ import django_filters as filters
 from django import forms
 from drf_spectacular.utils import extend_schema_field
 
+from kb import search as kb_search
 from kb.models import (
     DatePrecision,
     Jurisdiction,
@@ -21,13 +22,14 @@ from kb.models import (
     SourceKind,
     Stance,
 )
-from kb.search import MAX_SEARCH_WORDS, search
 
 SEARCH_HELP = (
-    "Free-text search: every word must start a word of the record's {fields} "
-    f"(case-insensitive; at most {MAX_SEARCH_WORDS} words are used). "
-    "PostgreSQL answers with full-text search; other databases with an equivalent match."
+    "Free-text search in the record's {fields}. "
+    + kb_search.SYNTAX_HELP
+    + " With `ordering=relevance`, the best matches first. When nothing matches, the answer's `suggestions` "
+    "lists the closest names."
 )
+RELEVANCE = "relevance"
 
 
 DATE_ERRORS = {"invalid": "Enter a real date written YYYY-MM-DD."}
@@ -63,19 +65,32 @@ def date_filter(help_text, **kwargs):
 
 
 class TotalOrderingFilter(filters.OrderingFilter):
-    """Client-chosen order, then the primary key, so pages never overlap or skip a record."""
+    """Client-chosen order, then the primary key, so pages never overlap or skip a record.
+
+    `relevance` (with `search`) puts the best matches first, `-relevance` last; ties keep the
+    list's default order."""
+
+    def get_ordering_value(self, param):
+        if param.lstrip("-") == RELEVANCE:
+            return kb_search.RELEVANCE if param.startswith("-") else f"-{kb_search.RELEVANCE}"
+        return super().get_ordering_value(param)
 
     def filter(self, queryset, value):
         queryset = super().filter(queryset, value)
-        return queryset.order_by(*queryset.query.order_by, "pk") if value else queryset
+        if not value:
+            return queryset
+        ties = queryset.model._meta.ordering if any(v.lstrip("-") == RELEVANCE for v in value) else []
+        return queryset.order_by(*queryset.query.order_by, *ties, "pk")
 
 
 def ordering_filter(fields, default_help):
+    fields = (*fields, (RELEVANCE, RELEVANCE))
     return TotalOrderingFilter(
         fields=fields,
         help_text=(
             f"Sort by {', '.join(name for _, name in fields)}; prefix with '-' for descending order; "
-            f"several fields separated by commas. Default: {default_help}."
+            f"several fields separated by commas. `relevance` needs `search`: most relevant first "
+            f"(`-relevance`: least). Default: {default_help}."
         ),
     )
 
@@ -127,8 +142,26 @@ class BaseFilterSet(filters.FilterSet):
 
 
 class SearchFilterSet(BaseFilterSet):
+    """A list's FilterSet: `search` in the search syntax, `ordering=relevance` with it."""
+
+    search_prepared = None  # the query as kb.search read it, for the answer's suggestions
+
+    def is_valid(self):
+        valid = super().is_valid()
+        ordering = self.form.cleaned_data.get("ordering") if valid else None
+        by_relevance = any(value.lstrip("-") == RELEVANCE for value in ordering or ())
+        if by_relevance and not (self.form.cleaned_data.get("search") or "").strip():
+            self.form.add_error("ordering", "`relevance` orders by how well records match `search`: give `search` too.")
+            return False
+        return valid
+
     def filter_search(self, queryset, name, value):
-        return search(queryset, value)
+        self.search_prepared = kb_search.prepare(value, queryset)
+        queryset = kb_search.search(queryset, value, self.search_prepared)
+        ordering = self.form.cleaned_data.get("ordering") or ()
+        if any(param.lstrip("-") == RELEVANCE for param in ordering):
+            queryset = kb_search.with_relevance(queryset, self.search_prepared)
+        return queryset
 
 
 SOURCE_HELP = "Only positions with a citation from this source (slug)."

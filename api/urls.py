@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from api import changes, cited, export, views
+from api import changes, cited, export, search, views
 
 # Endpoints that are not resources of records, listed at the API's root beside them.
 ROOT_EXTRAS = {"changes": "changes", "export": "export-list"}
@@ -26,6 +26,7 @@ router.register("positions", views.PositionViewSet, basename="position")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("citations", cited.CitationViewSet, basename="citation")
 router.register("facts", cited.FactViewSet, basename="fact")
+router.register("search", search.SearchViewSet, basename="search")
 
 urlpatterns = [
     path("changes/", changes.ChangesView.as_view(), name="changes"),

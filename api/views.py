@@ -10,7 +10,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from api import csv, documents, facets, filters, params, serializers
+from api import csv, documents, facets, filters, params, search, serializers
 from api.parsers import JSONParser
 from api.renderers import JSONRenderer
 from api.schema import examples_for
@@ -204,11 +204,17 @@ class KnowledgeBaseReads:
         """The list's answer: a page (with its facets), or every record as CSV."""
         if csv.wants_csv(self.request):
             return csv.streaming_response(self, queryset, self.csv_filename())
-        rows = self.paginator.paginate_queryset(queryset, self.request, rows=self.writer.rows)
+        prepared = getattr(self.filterset, "search_prepared", None)
+        # A search's matches are not in an index's order: the page's keys are read first (KeysFirst).
+        rows = self.paginator.paginate_queryset(
+            queryset, self.request, rows=self.writer.rows, keys_first=prepared is not None
+        )
         response = self.paginator.get_paginated_response(self.writer.write(rows, self.writing_context()))
         counted = facets.count(self, queryset, self.paginator.count)
         if counted is not None:
             response.data["facets"] = counted
+        if prepared is not None and prepared.query and self.paginator.count == 0:
+            response.data["suggestions"] = search.suggestions_json(prepared, {"request": self.request})
         return response
 
     def csv_filename(self):

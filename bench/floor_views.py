@@ -20,7 +20,7 @@ import datetime
 import orjson
 from django.http import HttpResponse
 
-from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, bounded_count
+from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, KeysFirst, bounded_count
 from api.writers import WRITERS, Context, Urls
 from kb.models import Jurisdiction, Official, Organization, Position, Program, Reason, Source
 from kb.search import search
@@ -175,7 +175,7 @@ def position(request, slug):
     return detail(request, "positions", slug)
 
 
-def _page(request, queryset):
+def _page(request, queryset, keys_first=False):
     params = request.GET
     queryset = queryset.order_by(*Position._meta.ordering)
     limit = int(params.get("limit", DEFAULT_LIMIT))
@@ -183,9 +183,9 @@ def _page(request, queryset):
     key_order = KeyOrder.of(queryset)
     if "cursor" in params:
         values, _ = key_order.decode(params["cursor"])
-        rows = list(POSITION.rows(queryset.filter(key_order.after(values)))[: limit + 1])
+        rows = list(_rows(queryset.filter(key_order.after(values)), params)[: limit + 1])
     else:
-        rows = list(POSITION.rows(queryset)[offset : offset + limit + 1])
+        rows = list(_rows(queryset, params)[offset : offset + limit + 1])
     has_next = len(rows) > limit
     rows = rows[:limit]
     count = bounded_count(queryset)
@@ -199,6 +199,11 @@ def _page(request, queryset):
         else:
             next_link = f"{base}?limit={limit}&offset={offset + limit}"
     return _json({"count": count, "next": next_link, "previous": None, "results": results})
+
+
+def _rows(queryset, params):
+    """The page's rows as the API reads them: a search's after its keys (api.pagination.KeysFirst)."""
+    return KeysFirst(queryset, POSITION.rows) if "search" in params else POSITION.rows(queryset)
 
 
 def _json(document, status=200):

@@ -343,7 +343,6 @@ SPECTACULAR_SETTINGS = {
         "InForce": "kb.models.InForce",
         "ReasonTopic": "kb.models.ReasonTopic",
         "Derivation": "kb.models.Derivation",
-        "SourcePartKind": "kb.models.SourcePartKind",
     },
     "ENUM_GENERATE_CHOICE_DESCRIPTION": True,
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "displayOperationId": False},

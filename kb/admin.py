@@ -131,13 +131,17 @@ class KnowledgeBaseAdmin(WithoutBulkyChoices, SimpleHistoryAdmin):
 
 
 class SearchTextAdmin(KnowledgeBaseAdmin):
-    """Records with a `search_text` are searched as the API searches them (kb.search): every
-    word of the query starts a word of their names, other names, quotes or text. On
-    PostgreSQL a GIN index answers, where a search across joined tables would scan them all.
+    """Records with a `search_text` are searched as the API searches them (kb.search, docs/search.md):
+    stemmed words, "quoted phrases", -excluded words, OR, names in any spelling, misspelt names.
+    The full-text indexes answer (FTS5 on SQLite, GIN on PostgreSQL), where a search across
+    joined tables would scan them all.
     """
 
     search_fields = ("search_text",)  # shows the search box; get_search_results does the searching
-    search_help_text = "Every word must start a word of the name, other names, quotes or text."
+    search_help_text = (
+        'Every word must match (stemmed); "quoted words" match exactly; -word excludes; OR between '
+        "alternatives; word* for a prefix. Other names and misspelt names are found too."
+    )
 
     def get_search_results(self, request, queryset, search_term):
         return search(queryset, search_term), False

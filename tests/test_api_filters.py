@@ -373,11 +373,12 @@ SEARCHES = [
     # a variant spelling finds the person
     ("officials", "Mary E. Heffernan", {"mary-beth-heffernan"}),
     ("officials", "mary e. heffernan", {"mary-beth-heffernan"}),
-    # a word prefix
-    ("officials", "heff", {"mary-beth-heffernan"}),
-    ("officials", "Gov", {"deval-patrick", "andrew-cuomo", "pat-quinn"}),
-    # inside a word is no prefix
-    ("officials", "overnor", set()),
+    # a word prefix, asked for with *
+    ("officials", "heff*", {"mary-beth-heffernan"}),
+    ("officials", "Gov*", {"deval-patrick", "andrew-cuomo", "pat-quinn"}),
+    # a word is whole: no prefix without *, nor inside a word
+    ("officials", "heff", set()),
+    ("officials", "overnor*", set()),
     # every word must match (AND)
     ("officials", "governor massachusetts", {"deval-patrick"}),
     ("officials", "governor texas", set()),

@@ -245,6 +245,7 @@ def _accepted_by_the_api(client, path):
         f"{API}officials/",
         f"{API}sources/",
         *TIMELINES,
+        f"{API}search/",
     ],
 )
 def test_documented_query_parameters_are_the_accepted_ones(knowledge_base, schema, client, path):
@@ -350,7 +351,7 @@ def test_the_api_root_is_json_otherwise(client):
     assert response["Content-Type"] == "application/json"
     assert response.json() == {
         resource: f"http://testserver{API}{resource}/"
-        for resource in ("programs", "jurisdictions", "organizations", "officials", "positions", "sources")
+        for resource in ("programs", "jurisdictions", "organizations", "officials", "positions", "sources", "search")
     }
 
 

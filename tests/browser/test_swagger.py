@@ -55,7 +55,8 @@ def test_swagger_ui_shows_every_resource_and_its_operations(live_server, page):
     open_swagger_ui(page, live_server)
 
     tags = page.locator(".swagger-ui .opblock-tag").evaluate_all("tags => tags.map(tag => tag.dataset.tag)")
-    assert sorted(tags) == sorted(RESOURCES + OTHER_TAGS)
+    assert sorted(tags) == sorted([*RESOURCES, *OTHER_TAGS, "search"])
+    expect(page.locator("#operations-search-search")).to_be_attached()
     for resource in RESOURCES:
         section = page.locator(f".opblock-tag-section:has(.opblock-tag[data-tag='{resource}'])")
         expect(section.locator(f"#operations-{resource}-{resource}_list")).to_be_visible()
