@@ -26,7 +26,7 @@ IN_THE_ARTICLE_AND_THE_COMMENTS = "the town would not seek to join the program"
 ONLY_IN_THE_COMMENTS = "neither should the state"
 SLUG = "testville-gazette-forum"
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing", "knowledge_base")
+pytestmark = pytest.mark.usefixtures("knowledge_base")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from tests.test_adding_documents import COMMENTS, HEADER, SLUG, TEXT
 ADD = reverse("admin:kb_source_add")
 PREFIX = "parts"
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing", "knowledge_base")
+pytestmark = pytest.mark.usefixtures("knowledge_base")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from tests.api_helpers import API
 from tests.test_adding_documents import SLUG as NEW_SOURCE
 from tests.test_adding_documents import new_position, new_source
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing", "knowledge_base")
+pytestmark = pytest.mark.usefixtures("knowledge_base")
 
 QUINN = "pat-quinn"
 AP = "ap-patrick-massachusetts-wont-participate"

@@ -13,7 +13,7 @@ from tests.api_helpers import API
 
 POSITION = "illinois-refuses"
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing", "knowledge_base")
+pytestmark = pytest.mark.usefixtures("knowledge_base")
 
 
 @pytest.fixture
