@@ -260,9 +260,8 @@ class ReadOnlyKnowledgeBaseViewSet(KnowledgeBaseReads, viewsets.ReadOnlyModelVie
 
 class TimelineMixin:
     """GET <record>/timeline/: the record's positions in date order, with the positions list's
-    filters, facets, expansions, page and CSV."""
-
-    extra_facets = POSITION_FACETS
+    filters, facets, expansions, page and CSV (its facets are the timeline action's own: the
+    record's list keeps the record's)."""
 
     def positions_of(self, record):
         raise NotImplementedError
@@ -290,7 +289,7 @@ def timeline_action(resource, summary, description, parameters=()):
     position = WRITERS["position"]
 
     def decorate(method):
-        routed = action(detail=True, filterset_class=filters.PositionFilterSet)(method)
+        routed = action(detail=True, filterset_class=filters.PositionFilterSet, extra_facets=POSITION_FACETS)(method)
         return extend_schema(
             summary=summary,
             description=(
