@@ -418,6 +418,7 @@ def test_one_search_that_finds_nothing_suggests_names(api):
         ({"q": "x", "offset": "1001"}, "offset"),
         ({"q": "x", "offset": "-1"}, "offset"),
         ({"q": "x", "search": "x"}, "search"),
+        ({"q": "x", "format": "csv"}, "format"),  # search answers JSON only
     ],
 )
 @pytest.mark.django_db
