@@ -184,6 +184,13 @@ class TestRefusals:
     def test_an_unknown_accept_is_a_406(self, api):
         assert_error(get(api, "positions/", HTTP_ACCEPT="text/xml"), 406, code="not_acceptable")
 
+    def test_a_list_of_values_is_one_column_joined(self, api):
+        rows = {row["slug"]: row for row in csv_rows(get(api, "sources/", {"format": "csv"}))}
+
+        for source in curated()["sources"]:
+            assert rows[source["slug"]]["authors"] == "; ".join(source["authors"])
+        assert rows["boston-globe-patrick-wont-sign"]["authors"] == "Maria Sacchetti; Noah Bierman"
+
     def test_urls_in_a_csv_do_not_carry_the_format(self, api):
         rows = csv_rows(get(api, "officials/", {"format": "csv"}))
 
