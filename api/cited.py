@@ -35,12 +35,26 @@ CITED_KIND_HELP = (
 )
 
 
-PROGRAM_HELP = "Only citations about this program (slug): of its positions, its facts, itself and its other names."
+PROGRAM_HELP = (
+    "Only citations about this program (slug): of its positions and facts (with their voices and reasons), "
+    "itself and its other names."
+)
 JURISDICTION_HELP = (
-    "Only citations about this jurisdiction (slug): of the positions it or its officials hold, of facts about it, "
-    "of its officials and organizations and their other names."
+    "Only citations about this jurisdiction (slug): of the positions it or its officials hold and of facts about "
+    "it (with their voices and reasons), of its officials and organizations and their other names."
 )
 FACT_SOURCE_HELP = "Only facts with a citation from this source (slug)."
+
+
+def of_positions_and_facts(positions, facts):
+    """Citations of these positions and facts, and of their voices and reasons (parts of them)."""
+    return (
+        Q(position_id__in=positions)
+        | Q(program_fact_id__in=facts)
+        | Q(voice__position_id__in=positions)
+        | Q(voice__program_fact_id__in=facts)
+        | Q(reason__position_id__in=positions)
+    )
 
 
 class CitationFilterSet(BaseFilterSet):
@@ -66,11 +80,10 @@ class CitationFilterSet(BaseFilterSet):
 
     @extend_schema_field({"type": "string", "description": PROGRAM_HELP})
     def filter_program(self, queryset, name, program):
+        positions = Position.objects.filter(program=program).values("pk")
+        facts = ProgramFact.objects.filter(program=program).values("pk")
         return queryset.filter(
-            Q(position_id__in=Position.objects.filter(program=program).values("pk"))
-            | Q(program_fact_id__in=ProgramFact.objects.filter(program=program).values("pk"))
-            | Q(program=program)
-            | Q(other_name__program=program)
+            of_positions_and_facts(positions, facts) | Q(program=program) | Q(other_name__program=program)
         )
 
     @extend_schema_field({"type": "string", "description": JURISDICTION_HELP})
@@ -78,9 +91,9 @@ class CitationFilterSet(BaseFilterSet):
         officials = Official.objects.filter(jurisdiction=jurisdiction).values("pk")
         organizations = Organization.objects.filter(jurisdiction=jurisdiction).values("pk")
         positions = Position.objects.filter(Q(jurisdiction=jurisdiction) | Q(official_id__in=officials)).values("pk")
+        facts = ProgramFact.objects.filter(jurisdiction=jurisdiction).values("pk")
         return queryset.filter(
-            Q(position_id__in=positions)
-            | Q(program_fact_id__in=ProgramFact.objects.filter(jurisdiction=jurisdiction).values("pk"))
+            of_positions_and_facts(positions, facts)
             | Q(official_id__in=officials)
             | Q(organization_id__in=organizations)
             | Q(other_name__official_id__in=officials)

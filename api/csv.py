@@ -87,7 +87,8 @@ def columns_of(serializer, prefix="", path=()):
             columns.append(Column(f"{prefix}{name}_count", here, "count"))
         elif isinstance(field, serializers.Serializer):
             columns += columns_of(field, f"{prefix}{name}_", here)
-        elif isinstance(field, serializers.ListField):
+        elif isinstance(field, (serializers.ListField, serializers.JSONField)):
+            # A list of values, as a ListField or a model's JSON list (a source's authors).
             columns.append(Column(f"{prefix}{name}", here, "joined"))
         else:
             columns.append(Column(f"{prefix}{name}", here))

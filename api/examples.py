@@ -56,6 +56,7 @@ EXAMPLE_REQUESTS = {
     ),
     ("facts", "list"): ("Deportation figures", "/api/v1/facts/?kind=deportations", 200),
     ("facts", "retrieve"): ("In 42 states", "/api/v1/facts/in-42-states/", 200),
+    ("search", "list"): ("A misspelt name", "/api/v1/search/?q=Heffernen&type=official", 200),
     ("errors", "400"): (
         "A malformed date and an unknown stance",
         "/api/v1/positions/?date_after=2011-13-01&stance=likes",
@@ -71,8 +72,9 @@ def load_examples():
     return json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
 
 
-def examples_for(resource, action):
-    """The documented examples of one operation: its own answer, and the errors it can give."""
+def examples_for(resource, action, errors=True):
+    """The documented examples of one operation: its own answer, and (`errors`) the errors of the
+    knowledge-base resources' parameters it can give."""
     recorded = load_examples()
     examples = []
     own = recorded.get(f"{resource}:{action}")
@@ -80,7 +82,7 @@ def examples_for(resource, action):
         examples.append(
             OpenApiExample(own["summary"], value=own["value"], description=f"`GET {own['path']}`", response_only=True)
         )
-    error_kinds = ["400"] + (["404"] if action in ("retrieve", "timeline") else [])
+    error_kinds = (["400"] + (["404"] if action in ("retrieve", "timeline") else [])) if errors else []
     for kind in error_kinds:
         error = recorded.get(f"errors:{kind}")
         if error:

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Count, Max, Sum
 from django.http import FileResponse
+from django.utils.cache import get_conditional_response
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
@@ -443,6 +444,12 @@ class ExportDownloadView(APIView):
     )
     def get(self, request, file_name):
         name = next(name for name, download in DOWNLOADS.items() if download["file"] == file_name)
+        # The API's 304s (config.http_cache) know only its "kb<K>" tags: this one is the export's own.
+        tag = f'"{knowledge_base_version()}"'
+        not_modified = get_conditional_response(request, etag=tag)
+        if not_modified is not None:
+            not_modified["ETag"] = tag
+            return not_modified
         path, version = built(name, request)
         stem, suffix = file_name.rsplit(".", 1)
         response = FileResponse(

@@ -9,11 +9,16 @@ URL, score and a highlighted passage. The lists' `suggestions` come from here to
 import html
 
 from django.db import connections
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.plumbing import build_basic_type, build_parameter_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from api.examples import examples_for
+from api.negotiation import FormatNegotiation
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.schema import KnowledgeBaseAutoSchema
 from api.writers import Urls
@@ -53,8 +58,7 @@ class SearchParameters(serializers.Serializer):
         required=False,
         min_value=0,
         max_value=MAX_OFFSET,
-        default=0,
-        help_text=f"Index of the first hit to return (0-based), at most {MAX_OFFSET:,}.",
+        help_text=f"Index of the first hit to return (0-based, the first when absent), at most {MAX_OFFSET:,}.",
     )
 
     def validate_q(self, value):
@@ -188,6 +192,20 @@ class SearchSchema(KnowledgeBaseAutoSchema):
     def _is_list_view(self, serializer=None):
         return False
 
+    def _get_format_parameters(self):
+        # Hits are of every kind, with no one CSV layout: JSON only, but `format` is accepted as on
+        # every list, so it is documented as one.
+        return [
+            build_parameter_type(
+                name=api_settings.URL_FORMAT_OVERRIDE,
+                schema=build_basic_type(OpenApiTypes.STR),
+                location=OpenApiParameter.QUERY,
+                enum=self.map_renderers("format"),
+                description="The answer's format: `json` only (search has no CSV; `format=api`, in a browser, "
+                "for the browsable page).",
+            )
+        ]
+
 
 class SearchViewSet(viewsets.GenericViewSet):
     """Search across the knowledge base (read-only)."""
@@ -196,6 +214,7 @@ class SearchViewSet(viewsets.GenericViewSet):
     schema = SearchSchema()
     pagination_class = None
     filter_backends = []
+    content_negotiation_class = FormatNegotiation
     known_parameters = {"q", "type", "limit", "offset", "format"}
 
     def get_queryset(self):  # the schema generator asks; hits are read per kind
@@ -212,34 +231,12 @@ class SearchViewSet(viewsets.GenericViewSet):
         ),
         parameters=[SearchParameters],
         responses=SearchPageSerializer,
-        examples=[
-            OpenApiExample(
-                "A misspelt name",
-                description="`GET /api/v1/search/?q=Heffernen&type=official`",
-                response_only=True,
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {
-                            "type": "official",
-                            "slug": "mary-beth-heffernan",
-                            "title": "Mary Beth Heffernan",
-                            "url": "http://127.0.0.1:8000/api/v1/officials/mary-beth-heffernan/",
-                            "source_url": None,
-                            "score": 1.0,
-                            "passage": "Mary Beth <mark>Heffernan</mark>",
-                        }
-                    ],
-                },
-            )
-        ],
+        examples=examples_for("search", "list", errors=False),
     )
     def list(self, request):
         parameters = self._parameters(request)
         kinds = [KINDS[name] for name in KINDS if name in parameters.get("type", ())] or list(KINDS.values())
-        limit, offset = parameters["limit"], parameters["offset"]
+        limit, offset = parameters["limit"], parameters.get("offset", 0)
         context = {"request": request}
         prepared = search_query.prepare(parameters["q"], kinds, DATABASE)
         hits, count = self._ranked(prepared, kinds, offset + limit)

@@ -6,11 +6,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from api import csv, documents, facets, filters, params, search, serializers
+from api.negotiation import FormatNegotiation
 from api.parsers import JSONParser
 from api.renderers import JSONRenderer
 from api.schema import examples_for
@@ -44,23 +44,6 @@ def expand_parameter(expandable):
 def expandable_of(writer):
     """The references a writer can write whole: `?expand=` accepts exactly these."""
     return tuple(item.name for item in writer.items if getattr(item, "expandable", False) and hasattr(item, "kind"))
-
-
-class FormatNegotiation(DefaultContentNegotiation):
-    """`?format=` names the answer's format whatever `Accept` says; an unknown one is a 400 naming it
-    (DRF's own answer is a 404, as for an unknown path)."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        format_ = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
-        if format_:
-            matching = [renderer for renderer in renderers if renderer.format == format_]
-            if not matching:
-                accepted = ", ".join(renderer.format for renderer in renderers)
-                raise exceptions.ValidationError(
-                    {"format": [f"'{format_[:40]}' is not accepted; choose from: {accepted}."]}
-                )
-            return matching[0], matching[0].media_type
-        return super().select_renderer(request, renderers, format_suffix)
 
 
 class KnowledgeBaseReads:
@@ -260,9 +243,8 @@ class ReadOnlyKnowledgeBaseViewSet(KnowledgeBaseReads, viewsets.ReadOnlyModelVie
 
 class TimelineMixin:
     """GET <record>/timeline/: the record's positions in date order, with the positions list's
-    filters, facets, expansions, page and CSV."""
-
-    extra_facets = POSITION_FACETS
+    filters, facets, expansions, page and CSV (its facets are the timeline action's own: the
+    record's list keeps the record's)."""
 
     def positions_of(self, record):
         raise NotImplementedError
@@ -290,7 +272,7 @@ def timeline_action(resource, summary, description, parameters=()):
     position = WRITERS["position"]
 
     def decorate(method):
-        routed = action(detail=True, filterset_class=filters.PositionFilterSet)(method)
+        routed = action(detail=True, filterset_class=filters.PositionFilterSet, extra_facets=POSITION_FACETS)(method)
         return extend_schema(
             summary=summary,
             description=(

@@ -254,8 +254,9 @@ def test_documented_query_parameters_are_the_accepted_ones(knowledge_base, schem
     }
     slug = {"jurisdictions": "massachusetts", "officials": "deval-patrick", "organizations": "centro-presente"}
     url = path.replace("{slug}", slug.get(path.split("/")[3], ""))
-    # `format` picks a renderer (?format=json), not records, so it goes undocumented.
-    assert documented == _accepted_by_the_api(client, url) - {"format"}
+    # `format` (json or csv; search's, json) is documented too.
+    assert "format" in documented
+    assert documented == _accepted_by_the_api(client, url)
 
 
 def test_expand_is_documented_with_the_fields_each_resource_expands(schema):
@@ -303,7 +304,8 @@ def test_the_documentation_pages_load_only_local_assets(client, path):
     assets = referenced_assets(response.content.decode())
     assert assets, "the page loads its viewer from somewhere"
     assert [asset for asset in assets if re.match(r"(https?:)?//", asset)] == []
-    assert all(asset.startswith("/static/") for asset in assets), assets
+    # Static files, and Swagger UI's start-up script, which its page serves itself (no inline script).
+    assert all(asset.startswith("/static/") or asset == f"{path}?script=" for asset in assets), assets
 
 
 @pytest.mark.parametrize("path", DOC_PAGES)
@@ -317,16 +319,31 @@ def test_the_local_assets_of_the_documentation_pages_are_served(client, path):
         assert b"".join(response.streaming_content if response.streaming else [response.content])
 
 
+def test_swagger_ui_starts_from_a_script_of_its_own(client):
+    assets = referenced_assets(client.get("/api/docs/").content.decode())
+
+    assert "/api/docs/?script=" in assets
+    response = client.get("/api/docs/?script=")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/javascript")
+
+
 @pytest.mark.parametrize("path", DOC_PAGES)
 def test_the_documentation_pages_read_the_local_schema(client, path):
-    assert "/api/schema/" in client.get(path).content.decode()
+    page = client.get(path).content.decode()
+    # Swagger UI reads the schema's URL in its start-up script; ReDoc in its page.
+    started_by = client.get(f"{path}?script=").content.decode() if f"{path}?script=" in page else page
+
+    assert "/api/schema/" in started_by
 
 
-def test_the_home_page_redirects_to_the_documentation(client):
+@pytest.mark.usefixtures("knowledge_base")
+def test_the_home_page_is_the_landing_page_and_links_to_the_documentation(client):
     response = client.get("/")
 
-    assert response.status_code == 302
-    assert response["Location"] == "/api/docs/"
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert 'href="/api/docs/"' in response.content.decode()
 
 
 # ---------------------------------------------------------------- the browsable API
@@ -351,7 +368,19 @@ def test_the_api_root_is_json_otherwise(client):
     assert response["Content-Type"] == "application/json"
     assert response.json() == {
         resource: f"http://testserver{API}{resource}/"
-        for resource in ("programs", "jurisdictions", "organizations", "officials", "positions", "sources", "search")
+        for resource in (
+            "programs",
+            "jurisdictions",
+            "organizations",
+            "officials",
+            "positions",
+            "sources",
+            "citations",
+            "facts",
+            "search",
+            "changes",
+            "export",
+        )
     }
 
 

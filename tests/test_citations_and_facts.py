@@ -25,6 +25,14 @@ def every_citation(api, params=None):
         body = api.get(body["next"]).json()
 
 
+def cited_parts(record):
+    """A curated record and its parts that carry citations of their own: its facts, other names,
+    voices and reasons, and its facts' voices."""
+    facts = record.get("facts", [])
+    parts = [record, *facts, *record.get("other_names", []), *record.get("reasons", [])]
+    return parts + [voice for holder in [record, *facts] for voice in holder.get("voices", [])]
+
+
 def curated_quotes(where):
     """(source, quote) of every curated citation of the records `where(resource, record)` selects."""
     quotes = set()
@@ -32,7 +40,7 @@ def curated_quotes(where):
         if not isinstance(records, list):
             continue
         for record in records:
-            for holder in [record, *record.get("facts", []), *record.get("other_names", [])]:
+            for holder in cited_parts(record):
                 for citation in holder.get("citations", []):
                     if where(resource, record, holder):
                         quotes.add((citation["source"], citation["quote"]))
@@ -57,7 +65,9 @@ def test_source_gives_everything_a_source_is_cited_for(api):
     assert all(citation["source"]["slug"] == GLOBE for citation in citations)
 
 
-@pytest.mark.parametrize("kind", ["position", "program_fact", "other_name", "official", "organization", "program"])
+@pytest.mark.parametrize(
+    "kind", ["position", "program_fact", "other_name", "official", "organization", "program", "voice", "reason"]
+)
 def test_kind_gives_the_citations_of_one_kind_of_fact_each_linking_to_it(api, kind):
     citations = every_citation(api, {"kind": kind})
 
@@ -69,6 +79,8 @@ def test_kind_gives_the_citations_of_one_kind_of_fact_each_linking_to_it(api, ki
         cited = fact.json()
         if kind == "other_name":  # the record it names, which lists it among its other names
             assert citation["cites"]["name"] in {other["name"] for other in cited["other_names"]}
+        elif kind in ("voice", "reason"):  # the position or fact it is part of, which lists it
+            assert citation["quote"] in {each["quote"] for part in cited[f"{kind}s"] for each in part["citations"]}
         else:
             assert citation["quote"] in {each["quote"] for each in cited["citations"]}
 
@@ -76,7 +88,7 @@ def test_kind_gives_the_citations_of_one_kind_of_fact_each_linking_to_it(api, ki
 def test_program_gives_the_citations_about_the_program(api):
     citations = every_citation(api, {"program": "secure-communities"})
 
-    # Every position, fact and other name of the program, and the program itself: all of them here.
+    # Every position and fact of the program (their voices and reasons too), its other names and itself.
     assert {(c["source"]["slug"], c["quote"]) for c in citations} == curated_quotes(
         lambda resource, record, holder: (
             resource in ("positions", "programs")
@@ -89,9 +101,9 @@ def test_jurisdiction_gives_the_citations_about_it(api):
     citations = every_citation(api, {"jurisdiction": "illinois"})
     kinds = {citation["cites"]["kind"] for citation in citations}
 
-    assert citations and kinds <= {"position", "program_fact", "official", "organization", "other_name"}
+    assert kinds == {"position", "official", "voice", "reason"}  # no fact is about Illinois, Quinn has no other name
     for citation in citations:
-        if citation["cites"]["kind"] == "position":
+        if citation["cites"]["kind"] in ("position", "voice", "reason"):  # a voice's and a reason's: their position
             position = api.get(citation["cites"]["url"]).json()
             assert "illinois" in {
                 (position["jurisdiction"] or {}).get("slug"),

@@ -60,8 +60,9 @@ class TestPositions:
     def test_the_facets_count_the_filtered_results(self, api):
         counts, _, body = facet(api, "positions/", "jurisdiction", stance="refuses,withdraws", as_of="2011-06-06")
 
-        assert sum(counts.values()) == body["count"] == 4
-        assert counts == {"new-york": 2, "massachusetts": 1, "illinois": 1}
+        # Every version of each holder's event in force: New York's and Illinois' three, Massachusetts' one.
+        assert sum(counts.values()) == body["count"] == 7
+        assert counts == {"new-york": 3, "massachusetts": 1, "illinois": 3}
 
     def test_source_counts_positions_by_the_sources_citing_them(self, api):
         counts, counted, _ = facet(api, "positions/", "source")
@@ -95,13 +96,12 @@ class TestPositions:
     def test_several_facets_at_once_on_a_timeline(self, api):
         body = get(api, "jurisdictions/massachusetts/timeline/", {"facet": "stance,jurisdiction"}).json()
 
-        # Mary Beth Heffernan's own position is held by no jurisdiction: she acts for the state.
+        # Heffernan's letter is Massachusetts' refusal (held by the state), so every position has a jurisdiction.
         assert {value["slug"]: value["count"] for value in body["facets"]["jurisdiction"]["values"]} == {
             "boston": 3,
             "massachusetts": 2,
-            None: 1,
         }
-        assert sum(value["count"] for value in body["facets"]["stance"]["values"]) == body["count"] == 6
+        assert sum(value["count"] for value in body["facets"]["stance"]["values"]) == body["count"] == 5
 
     def test_an_unknown_facet_is_a_400_naming_the_accepted_ones(self, api):
         body = assert_error(get(api, "positions/", {"facet": "mood"}), 400, "facet")
@@ -136,6 +136,24 @@ def test_other_lists_have_facets_of_their_filters(api, path, name, field):
 
     assert counts == Counter(record.get(field) for record in records)
     assert counted["exact"] is True
+
+
+@pytest.mark.usefixtures("knowledge_base")
+@pytest.mark.parametrize("resource", ["jurisdictions", "organizations", "officials"])
+@pytest.mark.parametrize("name", ["source", "year"])
+def test_a_record_list_offers_its_own_facets_and_its_timeline_the_positions(api, client, resource, name):
+    """The positions' facets are a timeline's, not its record's list's (which has no sources or years)."""
+    slug = {"jurisdictions": "massachusetts", "organizations": "patrick-administration", "officials": "deval-patrick"}
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+
+    def offered(path):
+        [parameter] = [p for p in schema["paths"][f"/api/v1/{path}"]["get"]["parameters"] if p["name"] == "facet"]
+        return set(parameter["schema"]["items"]["enum"])
+
+    assert_error(get(api, f"{resource}/", {"facet": name}), 400, "facet")
+    assert name not in offered(f"{resource}/")
+    assert name in offered(f"{resource}/{{slug}}/timeline/")
+    assert name in get(api, f"{resource}/{slug[resource]}/timeline/", {"facet": name}).json()["facets"]
 
 
 # ---------------------------------------------------------------- bounded cost
@@ -184,5 +202,5 @@ def test_within_the_count_bound_facets_are_exact_at_scale(scaled_kb, api):
 
     assert body["count"] <= 1000 and counted["exact"] is True
     assert counts == Counter(
-        Position.objects.filter(program=program, date__lte="2012-12-31").values_list("stance", flat=True)
+        Position.objects.filter(program=program, date_earliest__lte="2012-12-31").values_list("stance", flat=True)
     )

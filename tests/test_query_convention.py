@@ -30,7 +30,7 @@ def found(client, path, params):
     ("path", "repeated", "comma_separated"),
     [
         ("positions/", {"stance": ["refuses", "withdraws"]}, {"stance": "refuses,withdraws"}),
-        ("positions/", {"ordering": ["stance", "-date"]}, {"ordering": "stance,-date"}),
+        ("positions/", {"ordering": ["stance", "-date_earliest"]}, {"ordering": "stance,-date_earliest"}),
         ("jurisdictions/massachusetts/timeline/", {"stance": ["opposes", "refuses"]}, {"stance": "opposes,refuses"}),
     ],
 )
@@ -127,25 +127,29 @@ def test_a_jurisdiction_timeline_includes_sub_jurisdictions_unless_told_not_to(a
     assert own == [slug for slug in everything if not slug.startswith("boston-")]
     assert own == [
         "massachusetts-will-join-secure-communities-2010-12",
-        "mary-beth-heffernan-opposes-2011-06-03",
-        "massachusetts-refuses-secure-communities-2011-06-03",
+        "massachusetts-refuses-secure-communities-2011-06-03",  # Heffernan's letter among its voices
     ]
 
 
-def test_an_organization_has_a_timeline_of_its_positions_and_its_officials(api):
-    # Centro Presente's own stance, and Patricia Montes's, who speaks for it.
-    assert slugs(get(api, "organizations/centro-presente/timeline/")) == [
-        "centro-presente-opposes",
-        "patricia-montes-opposes",
+def test_an_organization_has_a_timeline_of_what_it_held_and_what_it_voiced(api):
+    # Centro Presente's own stance (which Patricia Montes voices for it).
+    assert slugs(get(api, "organizations/centro-presente/timeline/")) == ["centro-presente-opposes"]
+    # The Patrick administration holds no stance of its own: it voiced Massachusetts' in December 2010.
+    assert slugs(get(api, "organizations/patrick-administration/timeline/")) == [
+        "massachusetts-will-join-secure-communities-2010-12"
     ]
     assert_error(get(api, "organizations/no-such-group/timeline/"), 404, code="not_found")
 
 
 def test_an_organization_timeline_takes_the_position_filters(api):
+    assert found(api, "organizations/centro-presente/timeline/", {"stance": "opposes"}) == ["centro-presente-opposes"]
     assert found(api, "organizations/centro-presente/timeline/", {"stance": "supports"}) == []
-    assert found(api, "organizations/centro-presente/timeline/", {"official": "patricia-montes"}) == [
-        "patricia-montes-opposes"
+    assert found(api, "organizations/centro-presente/timeline/", {"voiced_by": "patricia-montes"}) == [
+        "centro-presente-opposes"
     ]
+    assert found(api, "organizations/centro-presente/timeline/", {"voiced_by": "christen-varley"}) == []
+    # Montes voices the stance; she holds none of it.
+    assert found(api, "organizations/centro-presente/timeline/", {"official": "patricia-montes"}) == []
 
 
 def test_the_organization_timeline_is_linked_from_the_organization(api):
@@ -248,6 +252,9 @@ def _operations(schema):
             yield path, item["get"]
 
 
+REQUIRED = {f"{API}search/": {"q": "Heffernan"}}
+
+
 def test_the_defaults_of_every_list_are_a_valid_request_with_a_cursor_too(client, monkeypatch):
     """What a generated client sends when the caller gives nothing: every parameter's default."""
     monkeypatch.setattr(pagination, "CURSOR_FROM_OFFSET", 0)
@@ -259,6 +266,10 @@ def test_the_defaults_of_every_list_are_a_valid_request_with_a_cursor_too(client
             for parameter in operation.get("parameters", [])
             if "default" in parameter.get("schema", {})
         }
+        # A required parameter the caller must give (search's `q`): given, and nothing else.
+        required = {p["name"] for p in operation.get("parameters", []) if p.get("required") and p["in"] == "query"}
+        assert required <= set(REQUIRED.get(path, {})), (path, required)
+        defaults.update(REQUIRED.get(path, {}))
         response = client.get(path, defaults)
         assert response.status_code == 200, (path, defaults, response.content[:300])
         # A cursor from a one-record page, then sent with every default, as a client would.

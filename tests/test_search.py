@@ -19,11 +19,16 @@ from kb.search.kinds import KINDS
 from kb.search.text import WORD, words_of
 from tests.api_helpers import ON_POSTGRESQL, assert_error, get, page, slugs
 
+# The positions that name Heffernan, in the list's order (by date): her letter is Massachusetts'
+# refusal; AP's domestic violence advocates are not hers, but their note says why (she relayed
+# only the law enforcement officials); the officials she relayed, a voice of hers beside them.
 HEFFERNAN_POSITIONS = [
-    "mary-beth-heffernan-opposes-2011-06-03",
     "massachusetts-refuses-secure-communities-2011-06-03",
+    "domestic-violence-advocates-oppose",
     "law-enforcement-officials-oppose",
 ]
+# Those that name her in full, "Mary Beth Heffernan" or "Mary E. Heffernan", not her surname alone.
+MARY_HEFFERNAN_POSITIONS = [HEFFERNAN_POSITIONS[0], HEFFERNAN_POSITIONS[2]]
 ALL_SOURCES = [
     "ap-patrick-massachusetts-wont-participate",
     "blog-patrick-refuses-to-join-secure-communities",
@@ -160,21 +165,19 @@ EXAMPLES = [
         "positions/",
         {"search": "Patrick refuses"},
         [
-            "centro-presente-opposes",
-            "christen-varley-supports",
-            "patricia-montes-opposes",
-            "mary-beth-heffernan-opposes-2011-06-03",
-            "massachusetts-refuses-secure-communities-2011-06-03",
+            "greater-boston-tea-party-supports",  # "the Patrick administration's refusal"
+            "massachusetts-refuses-secure-communities-2011-06-03",  # "Patrick said he will refuse"
+            "boston-participates-2011",  # "when Patrick refused"
         ],
     ),
-    ("positions/", {"search": "Patrick refuses", "stance": "refuses"}, [HEFFERNAN_POSITIONS[1]]),
+    ("positions/", {"search": "Patrick refuses", "stance": "refuses"}, [HEFFERNAN_POSITIONS[0]]),
     # quotes match exactly: only "refused", not "refuses" or "refusing"
     (
         "positions/",
         {"search": '"refused"'},
         [
-            "new-york-refuses-globe-version",
             "massachusetts-refuses-secure-communities-2011-06-03",
+            "new-york-refuses-globe-version",
             "boston-participates-2011",
         ],
     ),
@@ -191,35 +194,44 @@ EXAMPLES = [
     ("positions/", {"search": "heffernan"}, HEFFERNAN_POSITIONS),
     # an organization's other name finds what its name finds
     ("organizations/", {"search": "ICE"}, ["department-of-homeland-security", "immigration-and-customs-enforcement"]),
-    ("programs/", {"search": "S-Comm"}, ["secure-communities"]),
+    # a hyphenated word: "S-Comm" is only in the Herald reposter's header (a source's whole text is searched)
+    ("sources/", {"search": "S-Comm"}, ["boston-herald-patrick-refuses-to-sign"]),
+    ("programs/", {"search": "S-Comm"}, []),  # so it is no other name of the program's
     # OR, and excluded words
     (
         "positions/",
         {"search": "Quinn OR Cuomo"},
-        ["illinois-withdraws-2011-05", "new-york-withdraws-2011-06", "illinois-refuses"],
-    ),
-    ("positions/", {"search": "Heffernan -Patrick"}, ["law-enforcement-officials-oppose"]),
-    # relevance: a word in the summary counts twice (ties: the list's order, by date)
-    (
-        "positions/",
-        {"search": "Patrick refuses", "ordering": "relevance"},
         [
-            "centro-presente-opposes",
-            "christen-varley-supports",
-            "patricia-montes-opposes",
-            "massachusetts-refuses-secure-communities-2011-06-03",
-            "mary-beth-heffernan-opposes-2011-06-03",
+            "illinois-withdraws-2011-05",
+            "new-york-withdraws-2011-06",
+            "illinois-refuses-globe-version",  # its note: "The Globe does not name Quinn"
+            "new-york-refuses-globe-version",  # its note: "The Globe does not name Cuomo"
+            "illinois-refuses",
+            "new-york-suspends-ap-version",
         ],
     ),
+    ("positions/", {"search": "Heffernan -Patrick"}, HEFFERNAN_POSITIONS[1:]),
+    # relevance: a word in the summary counts twice (ties: the list's order, by date). Heffernan is
+    # in the summaries of her letter and of the officials she relayed, in only the note of the
+    # domestic violence advocates.
+    (
+        "positions/",
+        {"search": "Heffernan", "ordering": "relevance"},
+        [HEFFERNAN_POSITIONS[0], HEFFERNAN_POSITIONS[2], HEFFERNAN_POSITIONS[1]],
+    ),
+    (
+        "positions/",
+        {"search": "Heffernan", "ordering": "-relevance"},
+        [HEFFERNAN_POSITIONS[1], HEFFERNAN_POSITIONS[0], HEFFERNAN_POSITIONS[2]],
+    ),
+    # each of these has both words in its summary: a tie, in the list's order either way
     (
         "positions/",
         {"search": "Patrick refuses", "ordering": "-relevance"},
         [
-            "mary-beth-heffernan-opposes-2011-06-03",
-            "patricia-montes-opposes",
+            "greater-boston-tea-party-supports",
             "massachusetts-refuses-secure-communities-2011-06-03",
-            "centro-presente-opposes",
-            "christen-varley-supports",
+            "boston-participates-2011",
         ],
     ),
     # a prefix, asked for
@@ -277,23 +289,26 @@ SEARCHES = [
         {"q": "Heffernan", "limit": 6},
         [
             ("official", "mary-beth-heffernan", 1.0),
-            ("position", "mary-beth-heffernan-opposes-2011-06-03", 1.0),
             ("position", "massachusetts-refuses-secure-communities-2011-06-03", 1.0),
             ("position", "law-enforcement-officials-oppose", 1.0),
             ("fact", "boston-more-than-half-non-criminal", 1.0),
             ("fact", "boston-one-in-four-serious-criminals", 1.0),
+            # her name in no organization's name: the third of the points, a match in its text
+            ("organization", "immigration-and-customs-enforcement", 0.3333),
         ],
-        31,
+        47,
     ),
     (
         {"q": '"Mary E. Heffernan"'},
         [
             ("official", "mary-beth-heffernan", 0.3333),
-            ("position", "mary-beth-heffernan-opposes-2011-06-03", 0.3333),
+            ("position", "massachusetts-refuses-secure-communities-2011-06-03", 0.3333),
+            ("position", "law-enforcement-officials-oppose", 0.3333),  # her voice's other name
             ("source", "boston-globe-patrick-wont-sign", 0.3333),
+            ("citation", "In a letter dated Friday, Public Safety Secretary Mary E. Heffernan", 0.3333),
             ("citation", "Public Safety Secretary Mary E. Heffernan", 0.3333),
         ],
-        4,
+        6,
     ),
     (
         {"q": "Quinn OR Cuomo", "limit": 5},
@@ -304,12 +319,20 @@ SEARCHES = [
             ("position", "new-york-withdraws-2011-06", 0.5),
             ("position", "illinois-refuses", 0.5),
         ],
-        20,
+        27,
     ),
     (
         {"q": "Menino", "type": ["source", "citation"]},
-        [("source", "boston-globe-patrick-wont-sign", 0.3333), ("citation", "We hope that Mayor Menino", 0.3333)],
-        2,
+        [
+            ("source", "boston-globe-patrick-wont-sign", 0.3333),
+            # Montes's words, cited for Boston's participation, Centro Presente's position and her voice in it
+            ("citation", "said executive director Patricia Montes, adding, “We hope that Mayor Menino", 0.3333),
+            ("citation", "said executive director Patricia Montes, adding, “We hope that Mayor Menino", 0.3333),
+            ("citation", "said executive director Patricia Montes, adding, “We hope that Mayor Menino", 0.3333),
+            ("citation", "We hope that Mayor Menino", 0.3333),
+            ("citation", "Mayor Menino", 0.3333),
+        ],
+        6,
     ),
     ({"q": "Heffernen", "type": "official"}, [("official", "mary-beth-heffernan", 1.0)], 1),
 ]
@@ -395,6 +418,7 @@ def test_one_search_that_finds_nothing_suggests_names(api):
         ({"q": "x", "offset": "1001"}, "offset"),
         ({"q": "x", "offset": "-1"}, "offset"),
         ({"q": "x", "search": "x"}, "search"),
+        ({"q": "x", "format": "csv"}, "format"),  # search answers JSON only
     ],
 )
 @pytest.mark.django_db
@@ -415,7 +439,8 @@ def test_a_write_is_found_in_the_same_transaction_and_a_delete_is_not(api):
             program=Position.objects.first().program,
             official=heffernan,
             stance="supports",
-            date="2011-06-03",
+            date_earliest="2011-06-03",
+            date_latest="2011-06-03",
             date_precision="day",
             date_text="dated Friday",
             summary="Heffernan backs the zylophonic plan.",
@@ -459,9 +484,10 @@ def test_rows_written_in_bulk_without_the_orm_are_found():
     table = Position._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (slug, program_id, jurisdiction_id, stance, date, date_precision, date_basis, "
-            "date_text, summary, note, search_text, version) VALUES (%s, %s, %s, 'supports', '2011-01-01', 'day', "
-            "'stated', 'x', 'Quuxville backs it.', '', %s, 1)",
+            f"INSERT INTO {table} (slug, program_id, jurisdiction_id, stance, date_earliest, date_latest, "
+            "date_precision, date_basis, date_text, summary, note, holder_key, search_text, version) VALUES "
+            "(%s, %s, %s, 'supports', '2011-01-01', '2011-01-01', 'day', 'stated', 'x', 'Quuxville backs it.', '', "
+            "'', %s, 1)",
             ["quuxville-supports", program.pk, jurisdiction.pk, words_of("Quuxville backs it.", "x")],
         )
 
@@ -478,7 +504,12 @@ def test_a_new_other_name_is_recognized_at_once(api):
     assert index.names_token("default") != before
     prepared = kb_search.prepare("Andrew M. Cuomo", Position.objects.all())
     assert prepared.names == [(["Andrew", "M", "Cuomo"], [("official", Official.objects.get(slug="andrew-cuomo").pk)])]
-    assert slugs(get(api, "positions/", {"search": "Andrew M. Cuomo"})) == ["new-york-withdraws-2011-06"]
+    # What his name finds: the Herald's and AP's versions quote him, the Globe's note says it does not name him.
+    assert slugs(get(api, "positions/", {"search": "Andrew M. Cuomo"})) == [
+        "new-york-withdraws-2011-06",
+        "new-york-refuses-globe-version",
+        "new-york-suspends-ap-version",
+    ]
 
 
 @pytest.mark.usefixtures("knowledge_base")
@@ -489,7 +520,7 @@ def test_a_shared_surname_names_nobody_alone():
 
     widened = kb_search.prepare("Mary E. Heffernan", Position.objects.all())
     assert shape(widened.query) == "Mary+E+Heffernan|mary beth heffernan|mary e heffernan"
-    assert [p.slug for p in kb_search.search(Position.objects.all(), "Mary E. Heffernan")] == HEFFERNAN_POSITIONS[:2]
+    assert [p.slug for p in kb_search.search(Position.objects.all(), "Mary E. Heffernan")] == MARY_HEFFERNAN_POSITIONS
 
 
 @pytest.mark.django_db
