@@ -8,8 +8,10 @@ class RecordsExceededRate:
     def allow_request(self, request, view):
         allowed = super().allow_request(request, view)
         if not allowed:
-            request._request.exceeded_rates = [
-                *getattr(request._request, "exceeded_rates", []),
+            # DRF's Request wraps Django's; config.http_cache asks with Django's own, before any view.
+            django_request = getattr(request, "_request", request)
+            django_request.exceeded_rates = [
+                *getattr(django_request, "exceeded_rates", []),
                 (self.num_requests, self.duration),
             ]
         return allowed

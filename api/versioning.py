@@ -33,8 +33,11 @@ def knowledge_base_version():
     return kb_version.current()[0]
 
 
-def etag_for(version):
-    return f'"kb{knowledge_base_version()}-v{version}"'
+def etag_for(version, request=None):
+    """The record's ETag. A read's K is the one config.http_cache read for the whole answer (its
+    304s compare that one); a write's is read afresh, after the write advanced it."""
+    number = getattr(request, "kb_version", None) if request is not None else None
+    return f'"kb{knowledge_base_version() if number is None else number}-v{version}"'
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -121,7 +124,7 @@ class VersionedRecordViewSet:
                 record.version = (
                     type(record)._base_manager.filter(pk=record.pk).values_list("version", flat=True).first()
                 )
-            response["ETag"] = etag_for(record.version)
+            response["ETag"] = etag_for(record.version, request if request.method not in WRITE_METHODS else None)
         return response
 
 

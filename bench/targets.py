@@ -53,11 +53,13 @@ def operations(database="bench"):
     # The page after the last row of the day 90% deep: in the API's order and in Datasette's
     # (the day, then its row id) alike, it starts at the next day, so both read the same rows.
     deep_day = getattr(ordered[int(every.count() * 0.9)], date_field)
-    deep = ordered.filter(**{date_field: deep_day}).last()
     deep_rowid = every.filter(**{date_field: deep_day}).order_by("-pk").values_list("pk", flat=True).first()
     from api.pagination import KeyOrder
 
     key_order = KeyOrder.of(ordered)
+    # The cursor's keys, from a values() row as the paginator reads them (its primary key as "pk").
+    keys = [field.attname for field, _ in key_order.fields if not field.primary_key]
+    deep = ordered.filter(**{date_field: deep_day}).values("pk", *keys).last()
     cursor = key_order.encode(key_order.values_of(deep))
 
     last_name = official.name.split()[-1]

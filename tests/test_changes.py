@@ -5,6 +5,7 @@ so that a client syncing page by page, while others write, sees every change exa
 
 import threading
 import time
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -16,7 +17,8 @@ from rest_framework.test import APIClient
 from rest_framework.utils.urls import replace_query_param
 
 from api.changes import recorded_models
-from kb.models import Jurisdiction, OtherName, Position, ProgramFact
+from kb import version as kb_version
+from kb.models import OtherName, Position, ProgramFact, Source
 from tests.api_helpers import API, ON_POSTGRESQL, assert_error, get, page
 
 TEXAS = {"slug": "texas", "name": "Texas", "kind": "state", "ocd_id": "ocd-division/country:us/state:tx"}
@@ -275,7 +277,21 @@ def test_updated_since_works_with_csv_and_facets(curator_api, api):
 @pytest.mark.django_db(transaction=True)
 def test_the_feed_waits_for_a_write_in_progress_so_it_never_skips_it(knowledge_base):
     """A write holding a lower history id commits after one with a higher id: the feed must not move
-    past the lower one before it is visible."""
+    past the lower one before it is visible.
+
+    Writes through the models also queue on the knowledge base's version row (kb.version), which
+    orders them already; the feed's own barrier is what this proves, so the version is not advanced
+    here, as for a writer that does not take it. The records are sources: a write to a table of
+    names also takes the search's names token (kb.search.index), which would order them too."""
+    not_advancing = mock.patch.object(kb_version, "advance")
+    not_advancing.start()
+    try:
+        _the_feed_waits_for_a_write_in_progress()
+    finally:
+        not_advancing.stop()
+
+
+def _the_feed_waits_for_a_write_in_progress():
     client = APIClient()
     start = latest_cursor(client)
     inserted, release = threading.Event(), threading.Event()
@@ -283,9 +299,7 @@ def test_the_feed_waits_for_a_write_in_progress_so_it_never_skips_it(knowledge_b
     def slow_writer():
         try:
             with transaction.atomic():
-                Jurisdiction.objects.create(
-                    slug="slow", name="Slow", kind="state", ocd_id="ocd-division/country:us/state:sl"
-                )
+                Source.objects.create(slug="slow", kind="news_article", file_name="slow.txt", text="Slow.")
                 inserted.set()
                 release.wait(10)
         finally:
@@ -294,7 +308,7 @@ def test_the_feed_waits_for_a_write_in_progress_so_it_never_skips_it(knowledge_b
     writer = threading.Thread(target=slow_writer)
     writer.start()
     assert inserted.wait(10)
-    Jurisdiction.objects.create(slug="fast", name="Fast", kind="state", ocd_id="ocd-division/country:us/state:fa")
+    Source.objects.create(slug="fast", kind="news_article", file_name="fast.txt", text="Fast.")
 
     answer = {}
 
@@ -313,4 +327,4 @@ def test_the_feed_waits_for_a_write_in_progress_so_it_never_skips_it(knowledge_b
     reading.join(20)
 
     assert [change["slug"] for change in answer["changes"]] == ["slow", "fast"]
-    Jurisdiction.objects.filter(slug__in=["slow", "fast"]).delete()
+    Source.objects.filter(slug__in=["slow", "fast"]).delete()

@@ -59,10 +59,17 @@ def test_a_second_load_changes_nothing_and_duplicates_nothing(empty_database):
     assert f"kb.Citation: {citations} unchanged" in output
 
 
-def test_loading_restores_an_edited_record_and_keeps_its_identity(empty_database):
-    load()
-    refusal = Position.objects.get(slug="massachusetts-refuses-secure-communities-2011-06-03")
-    Position.objects.filter(pk=refusal.pk).update(stance="supports")
+def test_loading_restores_an_edited_record_and_keeps_its_identity(empty_database, tmp_path):
+    """The record was edited by an earlier load (a fixture where the refusal read "supports"): the
+    committed fixture's load takes it back, in the same row. A person's edit would stay (load_kb is
+    three-way: tests/test_curation_load.py)."""
+    slug = "massachusetts-refuses-secure-communities-2011-06-03"
+    edited = fixture_records()
+    [record] = [r for r in edited if r["model"] == "kb.position" and r["fields"]["slug"] == slug]
+    record["fields"]["stance"] = "supports"
+    load(fixture=str(write_fixture(tmp_path, edited)))
+    refusal = Position.objects.get(slug=slug)
+    assert refusal.stance == "supports"
     output = load()
     refusal.refresh_from_db()
     assert refusal.stance == "refuses"

@@ -16,9 +16,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.validators import UniqueValidator
 
-from kb import search
 from kb.conflicts import explain
 from kb.models import Citation, Jurisdiction, Official, Position, Source
+from kb.search import signals as search_signals
 from tests.admin_helpers import change_form_data, change_url
 from tests.api_helpers import API, ON_POSTGRESQL, assert_error
 
@@ -55,7 +55,8 @@ def failing_search_refresh():
     def refresh(records):
         raise RuntimeError("search refresh failed (injected by the test)")
 
-    return mock.patch.object(search, "refresh_search_text", side_effect=refresh)
+    # Where every save's refresh is called (kb.search.signals), not the package's name for it.
+    return mock.patch.object(search_signals, "refresh_search_text", side_effect=refresh)
 
 
 # ---------------------------------------------------------------- a failure after the save
@@ -153,16 +154,18 @@ def test_renaming_an_official_refreshes_the_search_text_of_their_positions(token
         url = change_url(quinn())
         assert client.post(url, {**change_form_data(client, url), "name": "Patrick Quinn"}).status_code == 302
 
-    positions = Position.objects.filter(official__slug=QUINN)
+    # Illinois holds its positions; Quinn voices them, and a position's search text gathers its voices.
+    positions = Position.objects.held_or_voiced_by(official=quinn())
     assert positions.count() == 2
     assert all("Patrick Quinn" in position.search_text for position in positions)
-    found = token_api.get(f"{API}positions/", {"search": "Patrick Quinn"}).json()
+    # Quoted: that spelling only, so only the texts that gathered his new name match.
+    found = token_api.get(f"{API}positions/", {"search": '"Patrick Quinn"'}).json()
     assert {position["slug"] for position in found["results"]} == set(positions.values_list("slug", flat=True))
 
 
 def test_a_rename_whose_positions_cannot_be_refreshed_is_not_kept(token_api):
     """The positions' search text is refreshed in the rename's transaction: failing it undoes the rename."""
-    refresh = search.refresh_search_text
+    refresh = search_signals.refresh_search_text
 
     def refresh_but_not_positions(records):
         records = list(records)
@@ -170,7 +173,7 @@ def test_a_rename_whose_positions_cannot_be_refreshed_is_not_kept(token_api):
             raise RuntimeError("positions' refresh failed (injected by the test)")
         return refresh(records)
 
-    with mock.patch.object(search, "refresh_search_text", side_effect=refresh_but_not_positions):
+    with mock.patch.object(search_signals, "refresh_search_text", side_effect=refresh_but_not_positions):
         response = token_api.patch(f"{API}officials/{QUINN}/", {"name": "Patrick Quinn"}, format="json")
 
     assert response.status_code == 500

@@ -38,7 +38,9 @@ class SearchKind:
     - `gather`: record -> the parts of its `search_text`, for models with that column;
     - `gathered_from`: {model: {field of this kind: attribute of a changed record of that model}}:
       a save or delete of such a record refreshes the records of this kind whose field equals
-      the attribute (e.g. a citation refreshes the position whose `pk` is its `position_id`);
+      the attribute (e.g. a citation refreshes the position whose `pk` is its `position_id`); the
+      field may be a lookup across a relation (`voices__official_id`: the positions a renamed
+      official voices);
     - `names`: its `name` and `other_names` are names (recognized, typo-tolerant, suggested);
     - `person`: a person, whose distinctive surname names them alone;
     - `title`: the column giving a hit's title; `url`: how a hit links to the API
@@ -166,9 +168,14 @@ KINDS = {
                 Citation: {"pk": "position_id"},
                 Reason: {"pk": "position_id"},
                 Voice: {"pk": "position_id"},
-                OtherName: {"official_id": "official_id", "organization_id": "organization_id"},
-                Official: {"official_id": "pk"},
-                Organization: {"organization_id": "pk"},
+                OtherName: {
+                    "official_id": "official_id",
+                    "organization_id": "organization_id",
+                    "voices__official_id": "official_id",
+                    "voices__organization_id": "organization_id",
+                },
+                Official: {"official_id": "pk", "voices__official_id": "pk"},
+                Organization: {"organization_id": "pk", "voices__organization_id": "pk"},
                 Jurisdiction: {"jurisdiction_id": "pk"},
             },
             title="summary",

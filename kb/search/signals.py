@@ -61,7 +61,8 @@ def _affected(kind, instance, fields):
     ]
     if not conditions:
         return kind.model._default_manager.none()
-    return kind.model._default_manager.using(instance._state.db).filter(reduce(or_, conditions))
+    # distinct(): a lookup across a relation (a position's voices) may find a record more than once.
+    return kind.model._default_manager.using(instance._state.db).filter(reduce(or_, conditions)).distinct()
 
 
 def _own_receiver(sender, instance, raw=False, **kwargs):
