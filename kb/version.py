@@ -41,9 +41,12 @@ def advance(using="default"):
         versions.get_or_create(pk=1, defaults={"number": _now_ms(), "changed_at": now})
 
 
-def current(using="default"):
-    """(number, changed_at) of the version on `using`; (0, None) before the first write."""
-    row = KnowledgeBaseVersion.objects.using(using).filter(pk=1).values_list("number", "changed_at").first()
+def current(using=None):
+    """(number, changed_at) of the version on `using`; (0, None) before the first write. Without
+    `using`, read where the database router sends the request's reads (config.replicas): a GET
+    answered by a replica while the primary is down reads the version there too."""
+    versions = KnowledgeBaseVersion.objects if using is None else KnowledgeBaseVersion.objects.using(using)
+    row = versions.filter(pk=1).values_list("number", "changed_at").first()
     return row if row is not None else (0, None)
 
 

@@ -55,7 +55,13 @@ def token(topology):
         "user = User.objects.create_superuser('topology', password=None); "
         "print(Token.objects.create(user=user).key)"
     )
-    return topology.manage("shell", "-c", code).strip().splitlines()[-1]
+    key = topology.manage("shell", "-c", code).strip().splitlines()[-1]
+    # A GET authenticates on the replica, which has the new token only once it has replayed it.
+    deadline = time.monotonic() + 10
+    while not replica_sql(topology, f"SELECT 1 FROM authtoken_token WHERE key = '{key}'"):
+        assert time.monotonic() < deadline, "the replica never received the new token"
+        time.sleep(0.1)
+    return key
 
 
 def request(url, path, method="GET", headers=None, body=None, source=None, timeout=10):

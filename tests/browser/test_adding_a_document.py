@@ -1,7 +1,7 @@
 """A curator adds a new document in Chromium and cites it at once: upload it in the admin with its
 reader comments (a file that is not UTF-8 is refused first), add a position citing it (a quote
-that is only in the comments is refused; a verbatim one gets its offsets), then read both
-through the API.
+that is only in the comments is refused; a verbatim one gets its offsets, beside the quote its
+date words are in), then read both through the API.
 
 The document is tests/documents/testville-forum.txt, written for the tests (not in the knowledge
 base); the town it reports on is added for the test.
@@ -21,6 +21,9 @@ pytestmark = pytest.mark.browser
 SOURCE = "testville-gazette-forum"
 TITLE = "Forum hears both sides on Secure Communities"
 POSITION = "testville-refuses-secure-communities"
+DATE_TEXT = "on Monday night"
+# A position's date words are verbatim in one of its own quotes (kb.models.positions.evidence_errors).
+DATED_QUOTE = f"Residents filled the public library {DATE_TEXT}"
 
 
 @pytest.fixture
@@ -98,10 +101,14 @@ def test_a_curator_uploads_a_document_and_cites_it_at_once(live_server, testvill
     page.locator("#id_date_earliest").fill("2011-06-06")
     page.locator("#id_date_latest").fill("2011-06-06")
     page.locator("#id_date_precision").select_option("day")
-    page.locator("#id_date_text").fill("on Monday night")
+    page.locator("#id_date_text").fill(DATE_TEXT)
     citations = page.locator("#citations-group")
     row = citations.locator(NEW_ROW).first
     choose(page, row, "source", "Forum hears", TITLE)
+    page.get_by_role("button", name="Add another Citation").click()
+    dated_row = citations.locator(NEW_ROW).nth(1)
+    choose(page, dated_row, "source", "Forum hears", TITLE)
+    dated_row.locator("textarea[name$='-quote']").fill(DATED_QUOTE)
 
     # Words that are only in the reader comments: refused, nothing saved.
     row.locator("textarea[name$='-quote']").fill(ONLY_IN_THE_COMMENTS)
@@ -117,17 +124,20 @@ def test_a_curator_uploads_a_document_and_cites_it_at_once(live_server, testvill
     citations.locator(NEW_ROW).first.locator("textarea[name$='-quote']").fill(IN_THE_ARTICLE_AND_THE_COMMENTS)
     save(page)
     expect(page.locator(".messagelist .success")).to_be_visible()
-    start = TEXT.index(IN_THE_ARTICLE_AND_THE_COMMENTS)
-    saved_row = citations.locator("tr.has_original").first
-    expect(saved_row.locator("td.field-start")).to_have_text(str(start))
-    expect(saved_row.locator("td.field-end")).to_have_text(str(start + len(IN_THE_ARTICLE_AND_THE_COMMENTS)))
+    dated_start, start = TEXT.index(DATED_QUOTE), TEXT.index(IN_THE_ARTICLE_AND_THE_COMMENTS)
+    saved_rows = citations.locator("tr.has_original")  # in the text's order
+    expect(saved_rows).to_have_count(2)
+    expect(saved_rows.nth(0).locator("td.field-start")).to_have_text(str(dated_start))
+    expect(saved_rows.nth(1).locator("td.field-start")).to_have_text(str(start))
+    expect(saved_rows.nth(1).locator("td.field-end")).to_have_text(str(start + len(IN_THE_ARTICLE_AND_THE_COMMENTS)))
     page.wait_for_load_state("networkidle")
-    assert Citation.objects.get(position__slug=POSITION).source == source
+    assert {citation.source for citation in Citation.objects.filter(position__slug=POSITION)} == {source}
 
     # Both, through the API.
     position = page.request.get(f"{live_server.url}/api/v1/positions/{POSITION}/").json()
     assert [(c["source"], c["quote"], c["start"]) for c in position["citations"]] == [
-        (SOURCE, IN_THE_ARTICLE_AND_THE_COMMENTS, start)
+        (SOURCE, DATED_QUOTE, dated_start),
+        (SOURCE, IN_THE_ARTICLE_AND_THE_COMMENTS, start),
     ]
     assert start < comments_start
     document = page.request.get(f"{live_server.url}/api/v1/sources/{SOURCE}/").json()
