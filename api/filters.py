@@ -6,6 +6,7 @@ import django_filters as filters
 from django import forms
 from drf_spectacular.utils import extend_schema_field
 
+from kb.intervals import may_fall_on_or_after
 from kb.models import (
     DatePrecision,
     Jurisdiction,
@@ -53,8 +54,13 @@ def slug_filter(queryset, help_text, **kwargs):
 
 
 def choice_filter(choices, help_text, multiple=False):
-    filter_class = filters.MultipleChoiceFilter if multiple else filters.ChoiceFilter
-    return filter_class(choices=choices.choices, help_text=help_text, error_messages=choice_errors(choices))
+    if multiple:
+        # A choice of the record's own column joins nothing, so matches cannot repeat: without
+        # django-filter's DISTINCT the database reads a page in its index's order and stops.
+        return filters.MultipleChoiceFilter(
+            choices=choices.choices, help_text=help_text, error_messages=choice_errors(choices), distinct=False
+        )
+    return filters.ChoiceFilter(choices=choices.choices, help_text=help_text, error_messages=choice_errors(choices))
 
 
 def date_filter(help_text, **kwargs):
@@ -193,8 +199,7 @@ class PositionFilterSet(SearchFilterSet):
     )
     date_precision = choice_filter(DatePrecision, "Only dates of this precision.")
     date_after = date_filter(
-        field_name="date_latest",
-        lookup_expr="gte",
+        method="filter_date_after",
         help_text="Only positions whose date may fall on or after this day (latest day >= it; YYYY-MM-DD).",
     )
     date_before = date_filter(
@@ -240,6 +245,9 @@ class PositionFilterSet(SearchFilterSet):
     @extend_schema_field({"type": "string", "description": SOURCE_HELP})
     def filter_source(self, queryset, name, source):
         return queryset.filter(pk__in=source.citations.filter(position__isnull=False).values("position_id"))
+
+    def filter_date_after(self, queryset, name, day):
+        return may_fall_on_or_after(queryset, "date", day)
 
     def filter_as_of(self, queryset, name, day):
         return queryset.as_of(day)

@@ -20,8 +20,9 @@ import datetime
 import orjson
 from django.http import HttpResponse
 
-from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, bounded_count
+from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, bounded_count, read_page
 from api.writers import WRITERS, Context, Urls
+from kb.intervals import may_fall_on_or_after
 from kb.models import Jurisdiction, Official, Organization, Position, Program, Reason, Source
 from kb.search import search
 
@@ -75,7 +76,7 @@ LIST_FILTERS = {
         pk__in=Reason.objects.filter(topic__in=params.getlist("reason_topic")).values("position_id")
     ),
     "stance": lambda queryset, params: queryset.filter(stance__in=params.getlist("stance")),
-    "date_after": lambda queryset, params: queryset.filter(date_latest__gte=_day(params["date_after"])),
+    "date_after": lambda queryset, params: may_fall_on_or_after(queryset, "date", _day(params["date_after"])),
     "date_before": lambda queryset, params: queryset.filter(date_earliest__lte=_day(params["date_before"])),
     "source": _source,
     "as_of": lambda queryset, params: queryset.as_of(_day(params["as_of"])),
@@ -183,9 +184,9 @@ def _page(request, queryset):
     key_order = KeyOrder.of(queryset)
     if "cursor" in params:
         values, _ = key_order.decode(params["cursor"])
-        rows = list(POSITION.rows(queryset.filter(key_order.after(values)))[: limit + 1])
+        rows = read_page(queryset.filter(key_order.after(values)), POSITION.rows, 0, limit + 1)
     else:
-        rows = list(POSITION.rows(queryset)[offset : offset + limit + 1])
+        rows = read_page(queryset, POSITION.rows, offset, offset + limit + 1)
     has_next = len(rows) > limit
     rows = rows[:limit]
     count = bounded_count(queryset)
