@@ -146,9 +146,11 @@ class Writer:
         columns.update({alias: F(lookup) for alias, lookup in self.extra_columns.items()})
         return columns
 
-    def rows(self, queryset, detail=False):
-        """The queryset's rows holding what this writer writes (lazy: slice or filter it first)."""
+    def rows(self, queryset, detail=False, also=()):
+        """The queryset's rows holding what this writer writes (lazy: slice or filter it first),
+        and the columns `also` names, read beside them but not written (a record's version)."""
         columns = self.columns(detail)
+        columns.update({name: F(name) for name in also})
         columns.update({name: F(name) for name in self.annotations if name in queryset.query.annotations})
         return _values(queryset, columns)
 
