@@ -169,7 +169,7 @@ class KnowledgeBaseReads:
         offered = set()
         if facets.facets_of(self):
             offered.add(facets.PARAMETER)
-        if csv.row_lists_of(self.get_serializer()):
+        if csv.row_list_names(self.get_serializer_class()):
             offered.add(csv.ROWS_PARAMETER)
         return offered
 

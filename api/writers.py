@@ -14,7 +14,9 @@ import datetime
 import decimal
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -33,12 +35,17 @@ class Urls:
         self._parts = {}
 
     def __call__(self, view_name, slug, kwarg="slug"):
+        parts = self._parts.get(view_name) or self.parts(view_name, kwarg)
+        return f"{parts[0]}{slug}{parts[1]}"
+
+    def parts(self, view_name, kwarg="slug"):
+        """(before, after): the view's URL is before + slug + after."""
         parts = self._parts.get(view_name)
         if parts is None:
             placeholder = _SLUG if kwarg == "slug" else "987654321987"
             url = reverse(view_name, kwargs={kwarg: placeholder}, request=self.request)
             parts = self._parts[view_name] = url.split(placeholder, 1)
-        return f"{parts[0]}{slug}{parts[1]}"
+        return parts
 
 
 @dataclass
@@ -97,6 +104,34 @@ class Computed:
     compute: object
     schema: object  # a DRF field instance, for the documentation only
     detail_only: bool = False
+
+
+def _ref_reader(item, expanded, context):
+    """{slug, name, url} of the related record, or the record whole (`expanded`: by slug), or None."""
+    slug_key, label_key = f"{item.name}__slug", f"{item.name}__label"
+    if expanded is not None:
+        return lambda row: None if row[slug_key] is None else expanded[row[slug_key]]
+    before, after = context.urls.parts(f"{item.kind}-detail")
+
+    def read(row):
+        slug = row[slug_key]
+        if slug is None:
+            return None
+        return {"slug": slug, "name": row[label_key], "url": f"{before}{slug}{after}"}
+
+    return read
+
+
+def _children_reader(name):
+    return lambda row: [written for _, written in row["_children"][name]]
+
+
+def _batch_reader(name):
+    return lambda row: row["_batch"][name]
+
+
+def _computed_reader(compute, context):
+    return lambda row: compute(row, context)
 
 
 def _values(queryset, columns):
@@ -179,7 +214,8 @@ class Writer:
         }
         for row in rows:
             row["_batch"] = {name: values.get(row["pk"]) for name, values in batches.items()}
-        return [self._write_row(row, children, expanded, context, detail) for row in rows]
+        write_row = self._row_writer(children, expanded, context, detail)
+        return [write_row(row) for row in rows]
 
     def children_of(self, fk, parent_ids, context):
         """{parent id: [(row, JSON)]} for the children of these parents, in this writer's order."""
@@ -192,33 +228,49 @@ class Writer:
             grouped[row["_parent"]].append((row, record))
         return grouped
 
-    def _write_row(self, row, children, expanded, context, detail):
-        row["_children"] = {name: grouped.get(row["pk"], []) for name, grouped in children.items()}
-        record = {}
+    def _row_writer(self, children, expanded, context, detail):
+        """A function that writes one row: each item's reader, chosen once for all the rows of a
+        write (not item by item for each row), so a page costs its rows' values and no more."""
+        readers = list(self._readers(children, expanded, context, detail))
+        names = list(children)
+
+        def write_row(row):
+            pk = row["pk"]
+            row["_children"] = {name: children[name].get(pk, []) for name in names}
+            return {name: reader(row) for name, reader in readers}
+
+        return write_row
+
+    def _readers(self, children, expanded, context, detail):
         for item in self.items:
             if isinstance(item, str):
-                record[item] = _plain(row[item])
+                yield item, self._column_reader(item)
+            elif not self._shown(item, detail):
+                continue
             elif isinstance(item, Column):
-                if self._shown(item, detail):
-                    record[item.name] = _plain(row[item.name])
+                yield item.name, self._column_reader(item.name)
             elif isinstance(item, Ref):
-                slug = row[f"{item.name}__slug"]
-                if slug is None:
-                    record[item.name] = None
-                elif item.name in expanded:
-                    record[item.name] = expanded[item.name][slug]
-                else:
-                    url = context.urls(f"{item.kind}-detail", slug)
-                    record[item.name] = {"slug": slug, "name": row[f"{item.name}__label"], "url": url}
+                yield item.name, _ref_reader(item, expanded.get(item.name), context)
             elif isinstance(item, Many):
-                if self._shown(item, detail):
-                    record[item.name] = [written for _, written in row["_children"][item.name]]
+                yield item.name, _children_reader(item.name)
             elif isinstance(item, Batch):
-                if self._shown(item, detail):
-                    record[item.name] = row["_batch"][item.name]
-            elif self._shown(item, detail):
-                record[item.name] = item.compute(row, context)
-        return record
+                yield item.name, _batch_reader(item.name)
+            else:
+                yield item.name, _computed_reader(item.compute, context)
+
+    def _column_reader(self, name):
+        """The value of a column as JSON writes it: dates in ISO 8601, decimals as numbers."""
+        readers = self.__dict__.setdefault("_column_readers", {})
+        if name not in readers:
+            try:
+                internal = self.model._meta.get_field(name).get_internal_type()
+            except FieldDoesNotExist:
+                internal = None
+            if internal in ("DateField", "DateTimeField", "DecimalField"):
+                readers[name] = lambda row, name=name: _plain(row[name])
+            else:
+                readers[name] = itemgetter(name)
+        return readers[name]
 
     def write_one(self, queryset, context):
         """The JSON of the one record the queryset holds, in full (detail), or None."""

@@ -148,7 +148,8 @@ def operations(database="bench"):
         "filter",
         f"date_after={after}, date_before={before}",
         listing(date_after=after, date_before=before),
-        datasette(**{f"{date_field}__gte": after, f"{date_field}__lte": before}),
+        # The API's condition: the interval may fall in the range (latest on or after, earliest on or before).
+        datasette(**{f"{column(Position, 'date_latest')}__gte": after, f"{date_field}__lte": before}),
     )
     voice_table = Voice._meta.db_table
     voice_pk = Official.objects.filter(slug=voice).values_list("pk", flat=True).first() if voice else official.pk
@@ -236,7 +237,12 @@ def operations(database="bench"):
         "timeline",
         "an official's timeline",
         f"/api/v1/officials/{official.slug}/timeline/?limit={PAGE}",
-        datasette(**{position_official: official.pk}),
+        datasette(
+            _where=(
+                f"({position_official} = {official.pk} or id in (select {column(Voice, 'position')} "
+                f"from {voice_table} where {column(Voice, 'official')} = {official.pk}))"
+            )
+        ),
     )
     add(
         "timeline_organization",
