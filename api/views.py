@@ -238,15 +238,22 @@ class KnowledgeBaseReads:
         not a model instance first and its row after. A 404 when there is none."""
         if self._checks_each_record():
             return self.written(self.get_object())
-        lookup = self.lookup_url_kwarg or self.lookup_field
-        queryset = self.get_queryset().filter(**{self.lookup_field: self.kwargs[lookup]})
+        value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        if self.lookup_field in ("pk", "id"):
+            value = int(value)  # the path's pattern allows digits only
         versioned = hasattr(self, "record_version") and _has_field(self.writer.model, "version")
-        rows = list(self.writer.rows(queryset, detail=True, also=("version",) if versioned else ())[:1])
-        if not rows:
+        record, row = self.writer.read_one(
+            self.get_queryset(),
+            self.lookup_field,
+            value,
+            self.writing_context(),
+            also=("version",) if versioned else (),
+        )
+        if record is None:
             raise Http404
         if versioned:
-            self.record_version = rows[0]["version"]
-        return self.writer.write(rows, self.writing_context(), detail=True)[0]
+            self.record_version = row["version"]
+        return record
 
     def _checks_each_record(self):
         """Whether a permission looks at the record itself (DRF's get_object() would ask it)."""

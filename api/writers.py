@@ -12,16 +12,19 @@ drift. Serializers only validate writes (api.serializers).
 
 import datetime
 import decimal
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import itemgetter
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F
+from django.urls import get_script_prefix
+from django.urls import reverse as django_reverse
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
 from kb import models as kb
+from kb.prepared import LIST_STANDIN, NUMBER_STANDIN, Prepared
 
 _SLUG = "zzslugzz"
 
@@ -43,9 +46,16 @@ class Urls:
         parts = self._parts.get(view_name)
         if parts is None:
             placeholder = _SLUG if kwarg == "slug" else "987654321987"
-            url = reverse(view_name, kwargs={kwarg: placeholder}, request=self.request)
+            path = _reversed(view_name, kwarg, placeholder, get_script_prefix())
+            url = self.request.build_absolute_uri(path) if self.request is not None else path
             parts = self._parts[view_name] = url.split(placeholder, 1)
         return parts
+
+
+@functools.lru_cache(maxsize=256)
+def _reversed(view_name, kwarg, placeholder, script_prefix):
+    """The view's path with a placeholder: the URLconf does not change while the process runs."""
+    return django_reverse(view_name, kwargs={kwarg: placeholder})
 
 
 @dataclass
@@ -140,6 +150,22 @@ def _values(queryset, columns):
     return queryset.values(*plain, **{name: expression for name, expression in columns.items() if name not in plain})
 
 
+def _children_queryset(writer, fk, parent_ids):
+    queryset = writer.model.objects.filter(**{f"{fk}_id__in": parent_ids})
+    if writer.order:
+        queryset = queryset.order_by(*writer.order)
+    return _values(queryset, {**writer.columns(), "_parent": F(f"{fk}_id")})
+
+
+def _child_statement(writer, fk):
+    """The query of this kind of child record for any set of parents, prepared once (kb.prepared):
+    a page runs one per kind of child, and building one costs more than running it."""
+    statements = writer.__dict__.setdefault("_child_statements", {})
+    if fk not in statements:
+        statements[fk] = Prepared(lambda ids: _children_queryset(writer, fk, ids), [LIST_STANDIN])
+    return statements[fk]
+
+
 @dataclass
 class Batch:
     """A value read for a whole page at once: `fetch(rows, context)` returns {pk: value}."""
@@ -219,10 +245,7 @@ class Writer:
 
     def children_of(self, fk, parent_ids, context):
         """{parent id: [(row, JSON)]} for the children of these parents, in this writer's order."""
-        queryset = self.model.objects.filter(**{f"{fk}_id__in": parent_ids})
-        if self.order:
-            queryset = queryset.order_by(*self.order)
-        rows = list(_values(queryset, {**self.columns(), "_parent": F(f"{fk}_id")}))
+        rows = _child_statement(self, fk).rows(list(parent_ids))
         grouped = defaultdict(list)
         for row, record in zip(rows, self.write(rows, context), strict=True):
             grouped[row["_parent"]].append((row, record))
@@ -271,6 +294,28 @@ class Writer:
             else:
                 readers[name] = itemgetter(name)
         return readers[name]
+
+    def read_one(self, queryset, lookup, value, context, also=()):
+        """(JSON, row) of the one record of `queryset` whose `lookup` is `value`, in full (detail), or
+        (None, None): one query for its row, prepared once per queryset shape (kb.prepared), then
+        one per kind of child. `also`: columns read beside it, not written (a version)."""
+        query = queryset.query
+        if query.where or query.annotations or query.is_sliced or query.distinct:
+            rows = list(self.rows(queryset.filter(**{lookup: value}), detail=True, also=also)[:1])
+            return (self.write(rows, context, detail=True)[0], rows[0]) if rows else (None, None)
+        key = (tuple(query.order_by), lookup, type(value), tuple(also))
+        statements = self.__dict__.setdefault("_record_statements", {})
+        if key not in statements:
+            standin = NUMBER_STANDIN if isinstance(value, int) else "\x1fprepared\x1f"
+            statements[key] = Prepared(
+                lambda value: self.rows(queryset.filter(**{lookup: value}), detail=True, also=also)[:1],
+                standin,
+                using=queryset.db,
+            )
+        rows = statements[key].rows(value, using=queryset.db)
+        if not rows:
+            return None, None
+        return self.write(rows, context, detail=True)[0], rows[0]
 
     def write_one(self, queryset, context):
         """The JSON of the one record the queryset holds, in full (detail), or None."""

@@ -166,7 +166,7 @@ def detail(request, resource, slug):
     writer = DETAIL_WRITERS.get(resource)
     if writer is None:
         raise _NotFound(f"no floor for one of the {resource}")
-    record = writer.write_one(writer.model.objects.filter(slug=slug), Context(Urls(request)))
+    record, _ = writer.read_one(writer.model.objects.all(), "slug", slug, Context(Urls(request)))
     if record is None:
         raise _NotFound(f"no such record of {resource}")
     return _json(record)
