@@ -161,7 +161,11 @@ def gunicorn(database_url, settings=None, worker_model="sync:1", name="app"):
     ]
     if model == "gthread":
         arguments += ["--threads", str(threads)]
-    return Server(name, arguments, app_environment(database_url, settings), "/healthz")
+    env = app_environment(database_url, settings)
+    if settings is None:
+        # Cached pages, as production keeps them with REDIS_URL: here in each worker's memory.
+        env.setdefault("DJANGO_RESPONSE_CACHE_SECONDS", "300")
+    return Server(name, arguments, env, "/healthz")
 
 
 def worker_model_available(spec):
