@@ -212,10 +212,17 @@ def datasette_version():
 
 # --- The production topology (issue 17) --------------------------------------------------------
 
-DEFAULT_TOPOLOGY_COMMAND = "scripts/production.sh"
+DEFAULT_TOPOLOGY_COMMAND = "scripts/production.sh serve"
 
 
-def topology(command, database_url, settings=None, name="production topology"):
+def gunicorn_arguments(worker_model):
+    """GUNICORN_CMD_ARGS for a worker model: how the production topology is told which to run."""
+    model, workers, threads = parse_worker_model(worker_model)
+    arguments = f"--workers {workers} --worker-class {WORKER_CLASSES[model]}"
+    return arguments + (f" --threads {threads}" if model == "gthread" else "")
+
+
+def topology(command, database_url, settings=None, name="production topology", worker_model=None):
     """The production topology, started by its one command.
 
     The contract: the command runs in the foreground until SIGTERM, stopping everything it
@@ -231,4 +238,7 @@ def topology(command, database_url, settings=None, name="production topology"):
             f"{arguments[0]} does not exist yet (the production topology of issue 17): "
             "pass --topology-command, or --url for a stack already running."
         )
-    return Server(name, arguments, app_environment(database_url, settings), "/healthz", start_timeout=240)
+    env = app_environment(database_url, settings)
+    if worker_model:
+        env["GUNICORN_CMD_ARGS"] = gunicorn_arguments(worker_model)
+    return Server(name, arguments, env, "/healthz", start_timeout=300)
