@@ -24,6 +24,7 @@ list instead, the record's columns followed by the item's, prefixed with the fie
 """
 
 import csv
+import functools
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -102,6 +103,12 @@ def row_lists_of(serializer):
         for name, field in serializer.fields.items()
         if _listed_serializer(field) is not None
     }
+
+
+@functools.cache
+def row_list_names(serializer_class):
+    """The names row_lists_of() gives for a serializer class, worked out once per class."""
+    return tuple(row_lists_of(serializer_class()))
 
 
 def singular(name):

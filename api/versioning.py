@@ -34,9 +34,8 @@ def knowledge_base_version():
 
 
 def etag_for(version, request=None):
-    """The record's ETag. A read's K is the one config.http_cache read for the whole answer (its
-    304s compare that one); a write's is read afresh, after the write advanced it."""
-    number = getattr(request, "kb_version", None) if request is not None else None
+    """The record's ETag; K as the request read it already (config.http_cache), else read now."""
+    number = getattr(request, "kb_version", None)
     return f'"kb{knowledge_base_version() if number is None else number}-v{version}"'
 
 
@@ -80,6 +79,8 @@ class VersionedRecordViewSet:
     """A ModelViewSet mixin: ETags, If-Match, locked and whole writes (see the module's docstring)."""
 
     versioned_record = None
+    # A read's version, when it read the record's row rather than the record (api.views).
+    record_version = None
 
     def dispatch(self, request, *args, **kwargs):
         if request.method not in WRITE_METHODS:
@@ -118,13 +119,13 @@ class VersionedRecordViewSet:
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         record = self.versioned_record
-        if record is not None and status.is_success(response.status_code) and request.method != "DELETE":
-            if request.method in WRITE_METHODS:
+        version = record.version if record is not None else self.record_version
+        if version is not None and status.is_success(response.status_code) and request.method != "DELETE":
+            if record is not None and request.method in WRITE_METHODS:
                 # Its parts' writes (citations) advanced the version after the record was saved.
-                record.version = (
-                    type(record)._base_manager.filter(pk=record.pk).values_list("version", flat=True).first()
-                )
-            response["ETag"] = etag_for(record.version, request if request.method not in WRITE_METHODS else None)
+                version = type(record)._base_manager.filter(pk=record.pk).values_list("version", flat=True).first()
+            # The version the write read, not the one that was current as the request began.
+            response["ETag"] = etag_for(version, None if request.method in WRITE_METHODS else request)
         return response
 
 

@@ -12,14 +12,19 @@ drift. Serializers only validate writes (api.serializers).
 
 import datetime
 import decimal
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F
+from django.urls import get_script_prefix
+from django.urls import reverse as django_reverse
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
 from kb import models as kb
+from kb.prepared import LIST_STANDIN, NUMBER_STANDIN, Prepared
 
 _SLUG = "zzslugzz"
 
@@ -33,12 +38,24 @@ class Urls:
         self._parts = {}
 
     def __call__(self, view_name, slug, kwarg="slug"):
+        parts = self._parts.get(view_name) or self.parts(view_name, kwarg)
+        return f"{parts[0]}{slug}{parts[1]}"
+
+    def parts(self, view_name, kwarg="slug"):
+        """(before, after): the view's URL is before + slug + after."""
         parts = self._parts.get(view_name)
         if parts is None:
             placeholder = _SLUG if kwarg == "slug" else "987654321987"
-            url = reverse(view_name, kwargs={kwarg: placeholder}, request=self.request)
+            path = _reversed(view_name, kwarg, placeholder, get_script_prefix())
+            url = self.request.build_absolute_uri(path) if self.request is not None else path
             parts = self._parts[view_name] = url.split(placeholder, 1)
-        return f"{parts[0]}{slug}{parts[1]}"
+        return parts
+
+
+@functools.lru_cache(maxsize=256)
+def _reversed(view_name, kwarg, placeholder, script_prefix):
+    """The view's path with a placeholder: the URLconf does not change while the process runs."""
+    return django_reverse(view_name, kwargs={kwarg: placeholder})
 
 
 @dataclass
@@ -99,10 +116,54 @@ class Computed:
     detail_only: bool = False
 
 
+def _ref_reader(item, expanded, context):
+    """{slug, name, url} of the related record, or the record whole (`expanded`: by slug), or None."""
+    slug_key, label_key = f"{item.name}__slug", f"{item.name}__label"
+    if expanded is not None:
+        return lambda row: None if row[slug_key] is None else expanded[row[slug_key]]
+    before, after = context.urls.parts(f"{item.kind}-detail")
+
+    def read(row):
+        slug = row[slug_key]
+        if slug is None:
+            return None
+        return {"slug": slug, "name": row[label_key], "url": f"{before}{slug}{after}"}
+
+    return read
+
+
+def _children_reader(name):
+    return lambda row: [written for _, written in row["_children"][name]]
+
+
+def _batch_reader(name):
+    return lambda row: row["_batch"][name]
+
+
+def _computed_reader(compute, context):
+    return lambda row: compute(row, context)
+
+
 def _values(queryset, columns):
     """`queryset.values()` of {alias: expression}, plain field names passed as such."""
     plain = [name for name, expression in columns.items() if isinstance(expression, F) and expression.name == name]
     return queryset.values(*plain, **{name: expression for name, expression in columns.items() if name not in plain})
+
+
+def _children_queryset(writer, fk, parent_ids):
+    queryset = writer.model.objects.filter(**{f"{fk}_id__in": parent_ids})
+    if writer.order:
+        queryset = queryset.order_by(*writer.order)
+    return _values(queryset, {**writer.columns(), "_parent": F(f"{fk}_id")})
+
+
+def _child_statement(writer, fk):
+    """The query of this kind of child record for any set of parents, prepared once (kb.prepared):
+    a page runs one per kind of child, and building one costs more than running it."""
+    statements = writer.__dict__.setdefault("_child_statements", {})
+    if fk not in statements:
+        statements[fk] = Prepared(lambda ids: _children_queryset(writer, fk, ids), [LIST_STANDIN])
+    return statements[fk]
 
 
 @dataclass
@@ -146,9 +207,11 @@ class Writer:
         columns.update({alias: F(lookup) for alias, lookup in self.extra_columns.items()})
         return columns
 
-    def rows(self, queryset, detail=False):
-        """The queryset's rows holding what this writer writes (lazy: slice or filter it first)."""
+    def rows(self, queryset, detail=False, also=()):
+        """The queryset's rows holding what this writer writes (lazy: slice or filter it first),
+        and the columns `also` names, read beside them but not written (a record's version)."""
         columns = self.columns(detail)
+        columns.update({name: F(name) for name in also})
         columns.update({name: F(name) for name in self.annotations if name in queryset.query.annotations})
         return _values(queryset, columns)
 
@@ -177,46 +240,82 @@ class Writer:
         }
         for row in rows:
             row["_batch"] = {name: values.get(row["pk"]) for name, values in batches.items()}
-        return [self._write_row(row, children, expanded, context, detail) for row in rows]
+        write_row = self._row_writer(children, expanded, context, detail)
+        return [write_row(row) for row in rows]
 
     def children_of(self, fk, parent_ids, context):
         """{parent id: [(row, JSON)]} for the children of these parents, in this writer's order."""
-        queryset = self.model.objects.filter(**{f"{fk}_id__in": parent_ids})
-        if self.order:
-            queryset = queryset.order_by(*self.order)
-        rows = list(_values(queryset, {**self.columns(), "_parent": F(f"{fk}_id")}))
+        rows = _child_statement(self, fk).rows(list(parent_ids))
         grouped = defaultdict(list)
         for row, record in zip(rows, self.write(rows, context), strict=True):
             grouped[row["_parent"]].append((row, record))
         return grouped
 
-    def _write_row(self, row, children, expanded, context, detail):
-        row["_children"] = {name: grouped.get(row["pk"], []) for name, grouped in children.items()}
-        record = {}
+    def _row_writer(self, children, expanded, context, detail):
+        """A function that writes one row: each item's reader, chosen once for all the rows of a
+        write (not item by item for each row), so a page costs its rows' values and no more."""
+        readers = list(self._readers(children, expanded, context, detail))
+        names = list(children)
+
+        def write_row(row):
+            pk = row["pk"]
+            row["_children"] = {name: children[name].get(pk, []) for name in names}
+            return {name: reader(row) for name, reader in readers}
+
+        return write_row
+
+    def _readers(self, children, expanded, context, detail):
         for item in self.items:
             if isinstance(item, str):
-                record[item] = _plain(row[item])
+                yield item, self._column_reader(item)
+            elif not self._shown(item, detail):
+                continue
             elif isinstance(item, Column):
-                if self._shown(item, detail):
-                    record[item.name] = _plain(row[item.name])
+                yield item.name, self._column_reader(item.name)
             elif isinstance(item, Ref):
-                slug = row[f"{item.name}__slug"]
-                if slug is None:
-                    record[item.name] = None
-                elif item.name in expanded:
-                    record[item.name] = expanded[item.name][slug]
-                else:
-                    url = context.urls(f"{item.kind}-detail", slug)
-                    record[item.name] = {"slug": slug, "name": row[f"{item.name}__label"], "url": url}
+                yield item.name, _ref_reader(item, expanded.get(item.name), context)
             elif isinstance(item, Many):
-                if self._shown(item, detail):
-                    record[item.name] = [written for _, written in row["_children"][item.name]]
+                yield item.name, _children_reader(item.name)
             elif isinstance(item, Batch):
-                if self._shown(item, detail):
-                    record[item.name] = row["_batch"][item.name]
-            elif self._shown(item, detail):
-                record[item.name] = item.compute(row, context)
-        return record
+                yield item.name, _batch_reader(item.name)
+            else:
+                yield item.name, _computed_reader(item.compute, context)
+
+    def _column_reader(self, name):
+        """The value of a column as JSON writes it: dates in ISO 8601, decimals as numbers."""
+        readers = self.__dict__.setdefault("_column_readers", {})
+        if name not in readers:
+            try:
+                internal = self.model._meta.get_field(name).get_internal_type()
+            except FieldDoesNotExist:
+                internal = None
+            if internal in ("DateField", "DateTimeField", "DecimalField"):
+                readers[name] = lambda row, name=name: _plain(row[name])
+            else:
+                readers[name] = itemgetter(name)
+        return readers[name]
+
+    def read_one(self, queryset, lookup, value, context, also=()):
+        """(JSON, row) of the one record of `queryset` whose `lookup` is `value`, in full (detail), or
+        (None, None): one query for its row, prepared once per queryset shape (kb.prepared), then
+        one per kind of child. `also`: columns read beside it, not written (a version)."""
+        query = queryset.query
+        if query.where or query.annotations or query.is_sliced or query.distinct:
+            rows = list(self.rows(queryset.filter(**{lookup: value}), detail=True, also=also)[:1])
+            return (self.write(rows, context, detail=True)[0], rows[0]) if rows else (None, None)
+        key = (tuple(query.order_by), lookup, type(value), tuple(also))
+        statements = self.__dict__.setdefault("_record_statements", {})
+        if key not in statements:
+            standin = NUMBER_STANDIN if isinstance(value, int) else "\x1fprepared\x1f"
+            statements[key] = Prepared(
+                lambda value: self.rows(queryset.filter(**{lookup: value}), detail=True, also=also)[:1],
+                standin,
+                using=queryset.db,
+            )
+        rows = statements[key].rows(value, using=queryset.db)
+        if not rows:
+            return None, None
+        return self.write(rows, context, detail=True)[0], rows[0]
 
     def write_one(self, queryset, context):
         """The JSON of the one record the queryset holds, in full (detail), or None."""

@@ -20,8 +20,9 @@ import datetime
 import orjson
 from django.http import HttpResponse
 
-from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, KeysFirst, bounded_count
+from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, KeysFirst, bounded_count, read_page
 from api.writers import WRITERS, Context, Urls
+from kb.intervals import may_fall_on_or_after
 from kb.models import Jurisdiction, Official, Organization, Position, Program, Reason, Source
 from kb.search import search
 
@@ -75,7 +76,7 @@ LIST_FILTERS = {
         pk__in=Reason.objects.filter(topic__in=params.getlist("reason_topic")).values("position_id")
     ),
     "stance": lambda queryset, params: queryset.filter(stance__in=params.getlist("stance")),
-    "date_after": lambda queryset, params: queryset.filter(date_latest__gte=_day(params["date_after"])),
+    "date_after": lambda queryset, params: may_fall_on_or_after(queryset, "date", _day(params["date_after"])),
     "date_before": lambda queryset, params: queryset.filter(date_earliest__lte=_day(params["date_before"])),
     "source": _source,
     "as_of": lambda queryset, params: queryset.as_of(_day(params["as_of"])),
@@ -165,7 +166,7 @@ def detail(request, resource, slug):
     writer = DETAIL_WRITERS.get(resource)
     if writer is None:
         raise _NotFound(f"no floor for one of the {resource}")
-    record = writer.write_one(writer.model.objects.filter(slug=slug), Context(Urls(request)))
+    record, _ = writer.read_one(writer.model.objects.all(), "slug", slug, Context(Urls(request)))
     if record is None:
         raise _NotFound(f"no such record of {resource}")
     return _json(record)
@@ -183,9 +184,9 @@ def _page(request, queryset, keys_first=False):
     key_order = KeyOrder.of(queryset)
     if "cursor" in params:
         values, _ = key_order.decode(params["cursor"])
-        rows = list(_rows(queryset.filter(key_order.after(values)), params)[: limit + 1])
+        rows = read_page(queryset.filter(key_order.after(values)), lambda page: _rows(page, params), 0, limit + 1)
     else:
-        rows = list(_rows(queryset, params)[offset : offset + limit + 1])
+        rows = read_page(queryset, lambda page: _rows(page, params), offset, offset + limit + 1)
     has_next = len(rows) > limit
     rows = rows[:limit]
     count = bounded_count(queryset)

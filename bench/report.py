@@ -601,11 +601,12 @@ def _workers(workers, add):
     add(f"## Worker models: {workers['concurrency']} connections, cold")
     add("")
     add(
-        f"{workers['database']}, {workers['size']:,} synthetic positions, gunicorn on this {workers.get('cores', 2)}-core "
+        f"Through the {workers.get('where', 'local gunicorn, no proxy, cold')}; {workers['database']}, "
+        f"{workers['size']:,} synthetic positions, gunicorn on this {workers.get('cores', 2)}-core "
         f"machine, wrk {workers['duration']} s per figure. req/s and p99 ms."
     )
     add("")
-    names = list(next(iter(workers["models"].values()), {}).get("operations", {}))
+    names = list(next((model["operations"] for model in workers["models"].values() if model.get("operations")), {}))
     add(
         "| worker model | "
         + " | ".join(f"`{name}`" for name in names)

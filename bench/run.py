@@ -579,6 +579,11 @@ def compare_worker_models(url, plan, options):
     names = [name for name in WORKER_OPERATIONS.split(",") if name in plan["operations"]]
     print(f"\n== Worker models: {options.worker_models} ==", flush=True)
     workers = {
+        "where": (
+            f"production topology (`{options.topology_command}`), cold"
+            if options.production
+            else "local gunicorn, no proxy, cold"
+        ),
         "database": "PostgreSQL",
         "size": options.sizes[-1],
         "cores": os.cpu_count(),
@@ -595,8 +600,17 @@ def compare_worker_models(url, plan, options):
         if not servers.worker_model_available(spec):
             model.update(status="not available", detail="not installable here")
             continue
+        if options.production and spec.startswith("uvicorn"):
+            model.update(
+                status="not available",
+                detail="not through the topology, whose gunicorn serves config.wsgi (WSGI): compare it without --production",
+            )
+            continue
         try:
-            server = servers.gunicorn(url, servers.COLD_SETTINGS, spec, name=spec)
+            if options.production:
+                server = servers.topology(options.topology_command, url, servers.COLD_SETTINGS, spec, worker_model=spec)
+            else:
+                server = servers.gunicorn(url, servers.COLD_SETTINGS, spec, name=spec)
         except SystemExit as error:
             model.update(status="error", detail=str(error).splitlines()[0])
             continue

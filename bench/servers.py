@@ -161,7 +161,11 @@ def gunicorn(database_url, settings=None, worker_model="sync:1", name="app"):
     ]
     if model == "gthread":
         arguments += ["--threads", str(threads)]
-    return Server(name, arguments, app_environment(database_url, settings), "/healthz")
+    env = app_environment(database_url, settings)
+    if settings is None:
+        # Cached pages, as production keeps them with REDIS_URL: here in each worker's memory.
+        env.setdefault("DJANGO_RESPONSE_CACHE_SECONDS", "300")
+    return Server(name, arguments, env, "/healthz")
 
 
 def worker_model_available(spec):
@@ -208,10 +212,17 @@ def datasette_version():
 
 # --- The production topology (issue 17) --------------------------------------------------------
 
-DEFAULT_TOPOLOGY_COMMAND = "scripts/production.sh"
+DEFAULT_TOPOLOGY_COMMAND = "scripts/production.sh serve"
 
 
-def topology(command, database_url, settings=None, name="production topology"):
+def gunicorn_arguments(worker_model):
+    """GUNICORN_CMD_ARGS for a worker model: how the production topology is told which to run."""
+    model, workers, threads = parse_worker_model(worker_model)
+    arguments = f"--workers {workers} --worker-class {WORKER_CLASSES[model]}"
+    return arguments + (f" --threads {threads}" if model == "gthread" else "")
+
+
+def topology(command, database_url, settings=None, name="production topology", worker_model=None):
     """The production topology, started by its one command.
 
     The contract: the command runs in the foreground until SIGTERM, stopping everything it
@@ -227,4 +238,7 @@ def topology(command, database_url, settings=None, name="production topology"):
             f"{arguments[0]} does not exist yet (the production topology of issue 17): "
             "pass --topology-command, or --url for a stack already running."
         )
-    return Server(name, arguments, app_environment(database_url, settings), "/healthz", start_timeout=240)
+    env = app_environment(database_url, settings)
+    if worker_model:
+        env["GUNICORN_CMD_ARGS"] = gunicorn_arguments(worker_model)
+    return Server(name, arguments, env, "/healthz", start_timeout=300)

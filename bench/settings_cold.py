@@ -18,6 +18,7 @@ RESPONSE_CACHE_MIDDLEWARE = {
     "django.middleware.cache.CacheMiddleware",
     "django.middleware.cache.UpdateCacheMiddleware",
     "django.middleware.cache.FetchFromCacheMiddleware",
+    "config.response_cache.ResponseCacheMiddleware",
 }
 MIDDLEWARE = [name for name in MIDDLEWARE if name not in RESPONSE_CACHE_MIDDLEWARE]  # noqa: F405
 # The floor and the query count, whatever imported the project's settings first.

@@ -145,6 +145,8 @@ MIDDLEWARE = [
     # The knowledge-base version as ETag and Last-Modified; a revalidation is a 304 before any
     # view runs. Cache-Control for CDNs and browsers. After authentication: it must know who asks.
     "config.http_cache.KnowledgeBaseCacheMiddleware",
+    # An anonymous page computed since K last advanced, answered from the cache (Redis).
+    "config.response_cache.ResponseCacheMiddleware",
     # Lets every change's history record name its user (DRF sets the user on this request too).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -378,6 +380,9 @@ CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", 
 # HTTP caching of the API (config.http_cache): anonymous reads are public for this many seconds,
 # then may be served stale for as long again while a cache revalidates (304s cost one small query).
 CACHE_MAX_AGE_SECONDS = env_int("DJANGO_CACHE_MAX_AGE", 30)
+# How long an unread cached page is kept (config.response_cache); 0: no cached pages. On by default
+# with the shared cache (REDIS_URL), off without it.
+RESPONSE_CACHE_SECONDS = env_int("DJANGO_RESPONSE_CACHE_SECONDS", 300 if REDIS_URL else 0)
 CACHE_STALE_SECONDS = env_int("DJANGO_CACHE_STALE_SECONDS", 300)
 
 # Sign-in attempts (django-axes): after this many failures for one username, or from one

@@ -18,6 +18,9 @@ From the shell (scripts/production.sh passes its arguments here):
     scripts/production.sh env [--dir DIR]      its variables as `export` lines (KB_URL too)
     scripts/production.sh stop [--dir DIR]     stop it and remove DIR
     scripts/production.sh run -- COMMAND...    start, run COMMAND with those variables, stop
+    scripts/production.sh serve                in the foreground until SIGTERM, over the primary
+                                               in $DATABASE_URL, nginx on 127.0.0.1:$PORT (the
+                                               benchmark's contract: bench/servers.py topology())
 
 Everything lives in one directory under /tmp (data, logs, sockets, the rendered configuration)
 and is stopped and removed by stop(), by the context manager's exit, and by a start that failed
@@ -216,6 +219,23 @@ class Postgres:
         return f"postgres://postgres@{HOST}:{self.port}/postgres"
 
 
+class ExternalPostgres:
+    """A primary this topology did not start (`serve` over $DATABASE_URL): used, never stopped."""
+
+    def __init__(self, url):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        if parts.hostname not in (HOST, "localhost"):
+            raise RuntimeError(f"The primary must be on {HOST}: the replica is made from it with pg_basebackup.")
+        self.url = url
+        self.host, self.port = HOST, parts.port or 5432
+        self.database = parts.path.lstrip("/") or "postgres"
+
+    def stop_quietly(self):
+        pass
+
+
 class Process:
     """A server this topology started in the foreground, in a session of its own, and its pid."""
 
@@ -327,9 +347,13 @@ class Redis:
 class Topology:
     """Start with start() (or `with`), stop with stop(); see the module's docstring."""
 
-    def __init__(self, directory=None, workers=3, app_environment=None):
+    def __init__(self, directory=None, workers=3, app_environment=None, primary_url=None, proxy_port=None):
+        # workers=None: as config/gunicorn.py says (the production worker model, or GUNICORN_CMD_ARGS).
         self.workers = workers
         self.extra_environment = dict(app_environment or {})
+        # A primary that runs already and holds the knowledge base: the replica is made from it.
+        self.primary_url = primary_url
+        self.requested_proxy_port = proxy_port
         self.requested_directory = Path(directory) if directory else None
         self.directory = None
         self.processes = {}
@@ -401,14 +425,19 @@ class Topology:
             self.as_server = ["runuser", "-u", "postgres", "--"]
 
     def _start_databases(self):
-        primary = Postgres(self.directory, "primary", self.as_server)
         replica = Postgres(self.directory, "replica", self.as_server)
         if self.as_server:
             shutil.chown(self.directory, "postgres")
-        log(f"PostgreSQL primary on {HOST}:{primary.port}")
-        primary.init()
-        self.servers["db"] = primary
-        primary.start()
+        if self.primary_url:
+            primary = ExternalPostgres(self.primary_url)
+            log(f"PostgreSQL primary: {primary.host}:{primary.port} (given), database {primary.database}")
+            self.servers["db"] = primary
+        else:
+            primary = Postgres(self.directory, "primary", self.as_server)
+            log(f"PostgreSQL primary on {HOST}:{primary.port}")
+            primary.init()
+            self.servers["db"] = primary
+            primary.start()
         log(f"PostgreSQL replica on {HOST}:{replica.port} (pg_basebackup -R from the primary)")
         replica.clone_from(primary)
         self.servers["db-replica"] = replica
@@ -426,11 +455,12 @@ class Topology:
             for name, value in os.environ.items()
             if not name.startswith(("DJANGO_", "DATABASE_", "REDIS_", "NGINX_", "KB_"))
         }
+        database = getattr(self.servers["db"], "database", "postgres")
         return {
             **inherited,
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DATABASE_URL": self.servers["db"].url,
-            "DATABASE_REPLICA_URLS": self.servers["db-replica"].url,
+            "DATABASE_REPLICA_URLS": self.servers["db-replica"].url.rsplit("/", 1)[0] + f"/{database}",
             "REDIS_URL": f"redis://{HOST}:{self.redis_port}/0",  # Redis.url
             "DJANGO_TRUSTED_PROXIES": PROXY_ADDRESS,
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
@@ -469,7 +499,8 @@ class Topology:
         )
         try:
             self.manage("migrate", "--noinput")
-            self.manage("load_kb")
+            if not self.primary_url:  # a given primary holds its knowledge base already
+                self.manage("load_kb")
         finally:
             output, _ = collect.communicate(timeout=300)
         if collect.returncode != 0:
@@ -477,7 +508,8 @@ class Topology:
 
     def _start_gunicorn(self):
         self.app_port = free_port()
-        log(f"gunicorn: {self.workers} workers on {HOST}:{self.app_port}, debug off")
+        workers = f"{self.workers} workers" if self.workers else "the workers of config/gunicorn.py"
+        log(f"gunicorn: {workers} on {HOST}:{self.app_port}, debug off")
         command = [
             str(VENV_BIN / "gunicorn"),
             "config.wsgi:application",
@@ -485,8 +517,7 @@ class Topology:
             "config/gunicorn.py",
             "--bind",
             f"{HOST}:{self.app_port}",
-            "--workers",
-            str(self.workers),
+            *(["--workers", str(self.workers)] if self.workers else []),
             "--timeout",
             "30",
             "--no-control-socket",
@@ -503,7 +534,7 @@ class Topology:
         }
 
     def _start_nginx(self):
-        self.proxy_port = free_port()
+        self.proxy_port = self.requested_proxy_port or free_port()
         log(f"nginx on {HOST}:{self.proxy_port}, in front of gunicorn")
         nginx_dir = self.directory / "nginx"
         nginx_dir.mkdir()
@@ -583,7 +614,7 @@ http {{
         state = {
             "directory": str(self.directory),
             "pids": {name: process.pid for name, process in self.processes.items()},
-            "databases": {name: str(server.data) for name, server in self.servers.items()},
+            "databases": {name: str(server.data) for name, server in self.servers.items() if hasattr(server, "data")},
             "as_server": self.as_server,
             "environment": self.shell_environment(),
         }
@@ -625,9 +656,14 @@ def stop_from_state(directory):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="The production topology on one machine (see deploy/topology.py).")
-    parser.add_argument("command", choices=["start", "stop", "env", "run"])
+    parser.add_argument("command", choices=["start", "stop", "env", "run", "serve"])
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"where it lives (default {DEFAULT_DIR})")
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn's workers (default: config/gunicorn.py's, or GUNICORN_CMD_ARGS)",
+    )
     parser.add_argument("rest", nargs=argparse.REMAINDER, help="run: -- COMMAND...")
     options = parser.parse_args(argv)
 
@@ -649,12 +685,35 @@ def main(argv=None):
         topology = Topology(options.dir, workers=options.workers).start()
         log(f"Serving on {topology.url} (nginx) -> {topology.app_url} (gunicorn). Stop: scripts/production.sh stop")
         return 0
+    if options.command == "serve":
+        return serve(options)
     command = options.rest[1:] if options.rest[:1] == ["--"] else options.rest
     if not command:
         parser.error("run needs a command: scripts/production.sh run -- COMMAND...")
     with Topology(workers=options.workers) as topology:
         log(f"Serving on {topology.url}; running {' '.join(command)}")
         return subprocess.run(command, env={**os.environ, **topology.shell_environment()}).returncode
+
+
+# What `serve` passes on to the app from its own environment (the benchmark's cold stack, say).
+SERVE_PASSES = ("DJANGO_SETTINGS_MODULE", "KB_BENCH_FLOOR", "DJANGO_RESPONSE_CACHE_SECONDS", "GUNICORN_CMD_ARGS")
+
+
+def serve(options):
+    """The topology over a primary that holds the knowledge base already, in the foreground until
+    SIGTERM: $DATABASE_URL is the primary (on 127.0.0.1), nginx listens on 127.0.0.1:$PORT."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        log("serve needs DATABASE_URL: a PostgreSQL primary on 127.0.0.1 that holds the knowledge base.")
+        return 2
+    port = int(os.environ["PORT"]) if os.environ.get("PORT") else None
+    passed = {name: os.environ[name] for name in SERVE_PASSES if name in os.environ}
+    topology = Topology(
+        workers=options.workers, app_environment=passed, primary_url=os.environ["DATABASE_URL"], proxy_port=port
+    )
+    with topology:
+        log(f"Serving on {topology.url} (nginx) -> {topology.app_url} (gunicorn) until SIGTERM")
+        while True:
+            signal.pause()
 
 
 if __name__ == "__main__":

@@ -163,10 +163,15 @@ def _finish(using):
     has changed, so its version advances (ETags, cached pages and downloads are stale)."""
     version.advance(using)
     connection = connections[using]
-    if connection.vendor == "postgresql":
-        # Fresh statistics, or the planner keeps believing the tables are the size they were.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE " + ", ".join(model._meta.db_table for model in registry.record_models()))
+    # Fresh statistics, or the planner keeps believing the tables are the size they were (SQLite,
+    # without any, takes an index on a stance for as selective as one on a jurisdiction).
+    tables = [model._meta.db_table for model in registry.record_models()]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE " + ", ".join(tables))
+        elif connection.vendor == "sqlite":
+            for table in tables:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 # --- Words -------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
 from kb.models import KnowledgeBaseVersion
+from kb.prepared import NUMBER_STANDIN, Prepared
 
 
 def _now_ms():
@@ -41,13 +42,19 @@ def advance(using="default"):
         versions.get_or_create(pk=1, defaults={"number": _now_ms(), "changed_at": now})
 
 
+# Every API request reads it (its ETag, its 304): prepared once, so a read is the query alone.
+_CURRENT = Prepared(
+    lambda pk: KnowledgeBaseVersion.objects.filter(pk=pk).values("number", "changed_at")[:1],
+    NUMBER_STANDIN,
+)
+
+
 def current(using=None):
     """(number, changed_at) of the version on `using`; (0, None) before the first write. Without
     `using`, read where the database router sends the request's reads (config.replicas): a GET
     answered by a replica while the primary is down reads the version there too."""
-    versions = KnowledgeBaseVersion.objects if using is None else KnowledgeBaseVersion.objects.using(using)
-    row = versions.filter(pk=1).values_list("number", "changed_at").first()
-    return row if row is not None else (0, None)
+    rows = _CURRENT.rows(1, using=using)
+    return (rows[0]["number"], rows[0]["changed_at"]) if rows else (0, None)
 
 
 def tracked_models():

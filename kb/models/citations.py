@@ -51,6 +51,8 @@ class Citation(Record):
 
     class Meta:
         ordering = ["source", "start", "pk"]
+        # ?source=: the positions a source's citations back, from the index alone.
+        indexes = [models.Index(fields=["source", "position"], name="kb_citation_source_position")]
         constraints = [
             models.CheckConstraint(condition=~Q(quote=""), name="kb_citation_quote_not_empty"),
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="kb_citation_offsets_ordered"),

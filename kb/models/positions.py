@@ -19,6 +19,7 @@ from django.db.models import Case, Q, Value, When
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from kb.lookups import in_subquery
 from kb.models.actors import Jurisdiction, Official, Organization
 from kb.models.base import (
     KnowledgeBaseHistory,
@@ -119,16 +120,23 @@ class Event(SlugNaturalKey, Record):
 class PositionQuerySet(SlugQuerySet):
     def held_by_jurisdiction(self, jurisdiction, include_sub_jurisdictions=False):
         """Positions held by a jurisdiction or by its officials; with sub-jurisdictions, of those too."""
-        places = jurisdiction.within().values("pk") if include_sub_jurisdictions else [jurisdiction.pk]
-        # The officials as a subquery, not a join: each side of the OR is then an index lookup.
-        officials = Official.objects.filter(jurisdiction_id__in=places).values("pk")
-        return self.filter(Q(jurisdiction_id__in=places) | Q(official_id__in=officials))
+        if include_sub_jurisdictions:
+            places = jurisdiction.within().values("pk")
+            held = Q(in_subquery("jurisdiction_id", places))
+        else:
+            held = Q(jurisdiction_id=jurisdiction.pk)
+        # The officials as a subquery, not a join, written so that an index answers each side of
+        # the OR on PostgreSQL too (kb.lookups).
+        officials = Official.objects.filter(
+            in_subquery("jurisdiction_id", places) if include_sub_jurisdictions else Q(jurisdiction_id=jurisdiction.pk)
+        ).values("pk")
+        return self.filter(held | Q(in_subquery("official_id", officials)))
 
     def voiced_by(self, official=None, organization=None):
         """Positions an official or an organization voiced, at any rank of the chain of attribution."""
         voices = Voice.objects.filter(position__isnull=False)
         voices = voices.filter(official=official) if official is not None else voices.filter(organization=organization)
-        return self.filter(pk__in=voices.values("position_id"))
+        return self.filter(in_subquery("pk", voices.values("position_id")))
 
     def held_or_voiced_by(self, official=None, organization=None):
         """An official's or an organization's timeline: what it held and what it voiced."""
@@ -136,7 +144,7 @@ class PositionQuerySet(SlugQuerySet):
             held, voices = Q(official=official), Voice.objects.filter(official=official)
         else:
             held, voices = Q(organization=organization), Voice.objects.filter(organization=organization)
-        return self.filter(held | Q(pk__in=voices.values("position_id")))
+        return self.filter(held | Q(in_subquery("pk", voices.values("position_id"))))
 
     def disputed(self, disputed=True):
         """Positions whose event has another version (True), or none (False)."""
@@ -159,7 +167,9 @@ class Position(SlugNaturalKey, Searchable):
     """A stance taken on a program by a holder, at a date the sources allow, cited: one version of an event."""
 
     slug = models.SlugField(max_length=160, unique=True)
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="positions")
+    # The holder and program keys are indexed by the (key, date_earliest, slug) indexes of Meta:
+    # an index on the key alone would only tempt the planner away from the one that keeps order.
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="positions", db_index=False)
     event = models.ForeignKey(
         Event,
         on_delete=models.PROTECT,
@@ -175,12 +185,13 @@ class Position(SlugNaturalKey, Searchable):
         blank=True,
         related_name="positions",
         help_text="The official whose own stance it is; who voiced a stance is in its voices.",
+        db_index=False,
     )
     jurisdiction = models.ForeignKey(
-        Jurisdiction, on_delete=models.PROTECT, null=True, blank=True, related_name="positions"
+        Jurisdiction, on_delete=models.PROTECT, null=True, blank=True, related_name="positions", db_index=False
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="positions"
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="positions", db_index=False
     )
     stance = models.CharField(max_length=30, choices=Stance.choices)
     date_earliest = models.DateField(help_text="Earliest day the stance can have been taken.")
@@ -223,12 +234,29 @@ class Position(SlugNaturalKey, Searchable):
         # Each list and timeline reads a page in (date_earliest, slug) order, filtered by one of
         # these; the index hands the rows over in order, so a page costs the same at any table size.
         indexes = [
-            models.Index(fields=["date_earliest", "slug"], name="kb_position_date_slug"),
-            models.Index(fields=["program", "date_earliest", "slug"], name="kb_position_program_date"),
+            # The order, and what date_after (date_latest) and as_of (in_force_*) test, checked in
+            # the index itself: a page of those filters reads index entries until it is full.
+            models.Index(
+                fields=["date_earliest", "slug", "date_latest", "in_force_from", "in_force_until"],
+                name="kb_position_date_order",
+            ),
+            # ?disputed=true: the positions of events, in order (each then checked for a sibling).
+            models.Index(
+                fields=["date_earliest", "slug"], name="kb_position_event_date", condition=Q(event__isnull=False)
+            ),
+            models.Index(
+                fields=["program", "date_earliest", "slug", "date_latest", "in_force_from", "in_force_until"],
+                name="kb_position_program_order",
+            ),
+            # The common pair: a stance on a program.
+            models.Index(fields=["program", "stance", "date_earliest", "slug"], name="kb_position_program_stance"),
             models.Index(fields=["jurisdiction", "date_earliest", "slug"], name="kb_position_jurisdiction_date"),
             models.Index(fields=["official", "date_earliest", "slug"], name="kb_position_official_date"),
             models.Index(fields=["organization", "date_earliest", "slug"], name="kb_position_organization_date"),
-            models.Index(fields=["stance", "date_earliest", "slug"], name="kb_position_stance_date"),
+            models.Index(
+                fields=["stance", "date_earliest", "slug", "date_latest", "in_force_from", "in_force_until"],
+                name="kb_position_stance_order",
+            ),
             # refresh_in_force() reads one holder's positions on one program.
             models.Index(fields=["program", "holder_key"], name="kb_position_holder"),
         ]
@@ -399,6 +427,11 @@ class Voice(Record):
 
     class Meta:
         ordering = ["position", "program_fact", "rank", "pk"]
+        # ?voiced_by= and the timelines read a speaker's positions from the index alone.
+        indexes = [
+            models.Index(fields=["official", "position"], name="kb_voice_official_position"),
+            models.Index(fields=["organization", "position"], name="kb_voice_organization_position"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=exactly_one_of(VOICED_FIELDS),
