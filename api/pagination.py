@@ -196,25 +196,6 @@ def _plain(value):
     return value if isinstance(value, (int, str)) or value is None else str(value)
 
 
-class KeysFirst:
-    """A page of `page_rows(queryset)` read in two queries: the page's primary keys, in order,
-    then the rows with their joins for those keys only.
-
-    For a search: PostgreSQL would otherwise join every match to its holders (hashing whole
-    tables of officials and jurisdictions) before sorting and keeping a page, a cost that grows
-    with the tables, not with the page (docs/search.md)."""
-
-    def __init__(self, queryset, page_rows):
-        self.queryset, self.page_rows = queryset, page_rows
-
-    def __getitem__(self, page):
-        keys = list(self.queryset.values_list("pk", flat=True)[page])
-        if not keys:
-            return []
-        rows = {row["pk"]: row for row in self.page_rows(self.queryset.model._default_manager.filter(pk__in=keys))}
-        return [rows[key] for key in keys]
-
-
 class StrictLimitOffsetPagination(LimitOffsetPagination):
     """`limit`/`offset` paging that rejects what it cannot honour instead of silently guessing,
     and continues by cursor where offsets would grow expensive."""
@@ -271,15 +252,11 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
                 errors.update(error.detail)
         return errors
 
-    def paginate_queryset(self, queryset, request, view=None, rows=None, keys_first=False):
+    def paginate_queryset(self, queryset, request, view=None, rows=None):
         """The page's rows: `rows(queryset)` (a writer's `values()` rows), read after the page's keys
-        when `keys_first` (a search: see KeysFirst). Counting stays on the queryset itself, without
-        the rows' joins."""
+        (read_page). Counting stays on the queryset itself, without the rows' joins."""
         self.request = request
         rows_of = rows or (lambda page: page.values())
-        if keys_first:
-            read_rows = rows_of
-            rows_of = lambda page: KeysFirst(page, read_rows)  # noqa: E731
         self.limit = self.get_limit(request)
         self.offset = self.get_offset(request)
         cursor = self.get_cursor(request)

@@ -199,10 +199,7 @@ class KnowledgeBaseReads:
         if csv.wants_csv(self.request):
             return csv.streaming_response(self, queryset, self.csv_filename())
         prepared = getattr(self.filterset, "search_prepared", None)
-        # A search's matches are not in an index's order: the page's keys are read first (KeysFirst).
-        rows = self.paginator.paginate_queryset(
-            queryset, self.request, rows=self.writer.rows, keys_first=prepared is not None
-        )
+        rows = self.paginator.paginate_queryset(queryset, self.request, rows=self.writer.rows)
         response = self.paginator.get_paginated_response(self.writer.write(rows, self.writing_context()))
         counted = facets.count(self, queryset, self.paginator.count)
         if counted is not None:

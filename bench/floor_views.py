@@ -20,7 +20,7 @@ import datetime
 import orjson
 from django.http import HttpResponse
 
-from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, KeysFirst, bounded_count, read_page
+from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, bounded_count, read_page
 from api.writers import WRITERS, Context, Urls
 from kb.intervals import may_fall_on_or_after
 from kb.models import Jurisdiction, Official, Organization, Position, Program, Reason, Source
@@ -176,7 +176,7 @@ def position(request, slug):
     return detail(request, "positions", slug)
 
 
-def _page(request, queryset, keys_first=False):
+def _page(request, queryset):
     params = request.GET
     queryset = queryset.order_by(*Position._meta.ordering)
     limit = int(params.get("limit", DEFAULT_LIMIT))
@@ -184,9 +184,9 @@ def _page(request, queryset, keys_first=False):
     key_order = KeyOrder.of(queryset)
     if "cursor" in params:
         values, _ = key_order.decode(params["cursor"])
-        rows = read_page(queryset.filter(key_order.after(values)), lambda page: _rows(page, params), 0, limit + 1)
+        rows = read_page(queryset.filter(key_order.after(values)), POSITION.rows, 0, limit + 1)
     else:
-        rows = read_page(queryset, lambda page: _rows(page, params), offset, offset + limit + 1)
+        rows = read_page(queryset, POSITION.rows, offset, offset + limit + 1)
     has_next = len(rows) > limit
     rows = rows[:limit]
     count = bounded_count(queryset)
@@ -200,11 +200,6 @@ def _page(request, queryset, keys_first=False):
         else:
             next_link = f"{base}?limit={limit}&offset={offset + limit}"
     return _json({"count": count, "next": next_link, "previous": None, "results": results})
-
-
-def _rows(queryset, params):
-    """The page's rows as the API reads them: a search's after its keys (api.pagination.KeysFirst)."""
-    return KeysFirst(queryset, POSITION.rows) if "search" in params else POSITION.rows(queryset)
 
 
 def _json(document, status=200):

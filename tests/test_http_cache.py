@@ -262,10 +262,9 @@ def test_a_position_read_costs_the_version_and_the_page(knowledge_base, api, dja
     position = Position.objects.order_by("pk").first()
     # Massachusetts' 2010 intent to join: voiced and reasoned, in no event (so no other versions read).
     assert (position.voices.exists(), position.reasons.exists(), position.event_id) == (True, True, None)
-    # The version (once: the ETag's K is the one the answer's caching read); the position by slug
-    # (the 404 check); its row with its holders; its voices; their citations; its reasons; their
-    # citations; its citations.
-    with django_assert_num_queries(8):
+    # The version (once: the ETag's K is the one the answer's caching read); its row with its
+    # holders and its version; its voices; their citations; its reasons; their citations; its citations.
+    with django_assert_num_queries(7):
         assert api.get(f"{API}positions/{position.slug}/").status_code == 200
 
 

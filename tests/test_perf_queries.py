@@ -125,15 +125,10 @@ VERSION = "the knowledge base's version (the answer's ETag)"
 
 PAGE = ("the page's rows, joined to the records they refer to", "its count, of at most 1,001 rows")
 LOOKUP = "the {} by slug (once: filtering reuses the validated filter)"
-# A search reads, before its page: whether names changed and which of its words the index holds
-# (one query: kb.search.query), then the page's keys in the list's order (the matches are in no
-# index's order), then the rows of those keys. Names read anew after they change are the name
-# book's own cost, paid by the first search after the change, not by every search (a test below).
-SEARCHED = (
-    "the names token, and which of the words the index holds",
-    "the page's keys, in the list's order",
-    *PAGE,
-)
+# A search reads, before its page, whether names changed and which of its words the index holds
+# (one query: kb.search.query). Names read anew after they change are the name book's own cost,
+# paid by the first search after the change, not by every search (a test below).
+SEARCHED = ("the names token, and which of the words the index holds", *PAGE)
 
 # The positions list with each filter and the common pairs, the timelines and the other lists.
 # The targets are read from the synthetic knowledge base (see `targets`).
@@ -201,28 +196,14 @@ LISTS = {
     "officials": ("officials/", {}, Budget(PAGE, "official")),
     "sources": ("sources/", {}, Budget(("the page's rows, without their texts", PAGE[1]), "source")),
 }
-# A detail reads the record twice: as a model instance by slug (the viewset's get_object()), then as
-# its writer's row by primary key; the writer's read alone would do.
-FOUND = "the {} by slug, as a model instance (get_object)"
+# A detail reads its record once: its writer's row by slug, with its version (the ETag).
 DETAILS = {
-    "positions": (
-        Position,
-        Budget((FOUND.format("position"), "its row, joined to the records it refers to"), "position"),
-    ),
-    "programs": (Program, Budget((FOUND.format("program"), "its row, with its agency"), "program detail")),
-    "jurisdictions": (
-        Jurisdiction,
-        Budget((FOUND.format("jurisdiction"), "its row, with its parent"), "jurisdiction"),
-    ),
-    "organizations": (
-        Organization,
-        Budget((FOUND.format("organization"), "its row, with its jurisdiction and parent"), "organization"),
-    ),
-    "officials": (
-        Official,
-        Budget((FOUND.format("official"), "its row, with its jurisdiction and organization"), "official"),
-    ),
-    "sources": (Source, Budget((FOUND.format("source"), "its row, with its text"), "source")),
+    "positions": (Position, Budget(("its row, joined to the records it refers to",), "position")),
+    "programs": (Program, Budget(("its row, with its agency",), "program detail")),
+    "jurisdictions": (Jurisdiction, Budget(("its row, with its parent",), "jurisdiction")),
+    "organizations": (Organization, Budget(("its row, with its jurisdiction and parent",), "organization")),
+    "officials": (Official, Budget(("its row, with its jurisdiction and organization",), "official")),
+    "sources": (Source, Budget(("its row, with its text",), "source")),
 }
 
 

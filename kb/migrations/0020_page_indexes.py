@@ -22,6 +22,7 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 from kb.intervals import span_index_sql
+from kb.search import index
 
 
 def create_span_index(apps, schema_editor):
@@ -35,12 +36,19 @@ def drop_span_index(apps, schema_editor):
         schema_editor.execute("DROP INDEX IF EXISTS kb_position_date_span")
 
 
+def drop_search_views(apps, schema_editor):
+    # SQLite checks every view as it renames a rebuilt table; migrate's end makes them again.
+    if schema_editor.connection.vendor == "sqlite" and index.installed(schema_editor.connection):
+        index._sqlite_drop_views(schema_editor.connection)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("kb", "0019_drop_prefix_search_indexes"),
     ]
 
     operations = [
+        migrations.RunPython(drop_search_views, migrations.RunPython.noop),
         migrations.RemoveIndex(model_name="position", name="kb_position_date_slug"),
         migrations.RemoveIndex(model_name="position", name="kb_position_program_date"),
         migrations.RemoveIndex(model_name="position", name="kb_position_stance_date"),
@@ -135,4 +143,5 @@ class Migration(migrations.Migration):
             index=models.Index(fields=["organization", "position"], name="kb_voice_organization_position"),
         ),
         migrations.RunPython(create_span_index, drop_span_index),
+        migrations.RunPython(migrations.RunPython.noop, drop_search_views),
     ]
