@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from kb import search as kb_search
 from kb.intervals import may_fall_on_or_after
+from kb.lookups import in_subquery
 from kb.models import (
     DatePrecision,
     Jurisdiction,
@@ -331,7 +332,7 @@ class PositionFilterSet(SearchFilterSet):
 
     def filter_reason_topic(self, queryset, name, topics):
         return (
-            queryset.filter(pk__in=Reason.objects.filter(topic__in=topics).values("position_id"))
+            queryset.filter(in_subquery("pk", Reason.objects.filter(topic__in=topics).values("position_id")))
             if topics
             else queryset
         )

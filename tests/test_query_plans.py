@@ -1,0 +1,109 @@
+"""How PostgreSQL reads the costly lists (issue 18): a page's worth of rows, never the table.
+
+A list whose page costs the page reads only about the rows it shows (and a count stops at 1,001
+matches), which an index lets the database find. A plan that reads a table whole costs what the
+table holds: fast at the 500 positions of the other tests, slow at 200,000. So these tests run
+every query of each operation under `EXPLAIN ANALYZE`, over a knowledge base large enough, with
+statistics fresh enough, for the planner to choose as in production, and pin how many rows each
+reads of the large tables (positions, voices, reasons, citations): far fewer than they hold.
+"""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from kb.models import Position
+from tests.synthetic_kb import refuse_transactional, synthetic_kb_fixture
+from tests.test_perf_queries import API, LISTS, filled, targets
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN's plans are PostgreSQL's")
+
+# Large enough that reading a table whole is never the planner's cheapest way to a page.
+POSITIONS = 30_000
+WATCHED_TABLES = {"kb_position", "kb_voice", "kb_citation", "kb_reason"}
+# What one query may read of a watched table: a count's 1,001 matches where one position in a
+# handful matches (a scan in no order that stops at the count's limit, or an index's range), and
+# a page; a third of the 30,000 rows or more each table holds. It does not grow with the table.
+READ_AT_MOST = 10_000
+SCANS = {"Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan"}
+
+_large_kb = synthetic_kb_fixture(POSITIONS)
+
+
+@pytest.fixture
+def large_kb(_large_kb, db, request):
+    refuse_transactional(request, "large_kb")
+    with connection.cursor() as cursor:
+        for table in sorted(WATCHED_TABLES | {"kb_jurisdiction", "kb_official", "kb_organization", "kb_source"}):
+            cursor.execute(f"ANALYZE {table}")  # counts the rows this transaction generated too
+    return _large_kb
+
+
+def rows_read(sql):
+    """[(table, rows read)] for each scan of a watched table as `sql` ran (EXPLAIN ANALYZE)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+        (plan,) = cursor.fetchone()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    reads = []
+
+    def walk(node):
+        if node["Node Type"] in SCANS and node.get("Relation Name") in WATCHED_TABLES:
+            per_loop = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+            per_loop += node.get("Rows Removed by Index Recheck", 0)
+            reads.append((node["Relation Name"], round(per_loop * node["Actual Loops"])))
+        for child in node.get("Plans", ()):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    return reads
+
+
+def too_many_rows_read(sql):
+    return [(table, rows) for table, rows in rows_read(sql) if rows > READ_AT_MOST]
+
+
+def plans_of(path, params=None):
+    """{sql: its scans that read too many rows} for each query a GET of `path` runs."""
+    with CaptureQueriesContext(connection) as queries:
+        response = APIClient().get(path, params or {})
+    assert response.status_code == 200, response.content[:500]
+    # A count past 1,000 is the planner's estimate: an EXPLAIN itself, which reads no rows.
+    reads = [query["sql"] for query in queries.captured_queries if not query["sql"].startswith("EXPLAIN")]
+    return {sql: too_many_rows_read(sql) for sql in reads}
+
+
+POSITION_LISTS = [name for name, (path, _, _) in LISTS.items() if path == "positions/" or "timeline" in path]
+
+
+@pytest.mark.parametrize("case", POSITION_LISTS)
+def test_every_query_of_a_list_of_positions_reads_a_bounded_number_of_rows(large_kb, case):
+    path, params, _ = LISTS[case]
+    names = targets()
+    path = API + filled(path, names)
+    params = {key: filled(value, names) for key, value in params.items()}
+    scans = {sql: tables for sql, tables in plans_of(path, params).items() if tables}
+    assert scans == {}, "\n\n".join(f"{tables}: {sql}" for sql, tables in scans.items())
+
+
+def test_a_deep_page_by_cursor_and_a_detail_read_a_bounded_number_of_rows(large_kb):
+    client = APIClient()
+    deep = client.get(API + "positions/", {"offset": 9_000, "limit": 100}).json()
+    assert "cursor=" in deep["next"]
+    cursor_page = deep["next"].split("?", 1)[1]
+    scans = plans_of(API + "positions/?" + cursor_page)
+    slug = Position.objects.order_by("-pk").values_list("slug", flat=True).first()
+    scans |= plans_of(f"{API}positions/{slug}/")
+    scans = {sql: tables for sql, tables in scans.items() if tables}
+    assert scans == {}, "\n\n".join(f"{tables}: {sql}" for sql, tables in scans.items())
+
+
+def test_the_check_sees_a_query_that_reads_the_whole_table(large_kb):
+    """A condition no index answers, which nothing matches, reads every row: the tests above can fail."""
+    with CaptureQueriesContext(connection) as queries:
+        list(Position.objects.filter(summary__icontains="no index reads this").values("pk")[:10])
+    ((table, rows),) = too_many_rows_read(queries.captured_queries[0]["sql"])
+    assert (table, rows) == ("kb_position", Position.objects.count())
