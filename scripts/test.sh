@@ -34,7 +34,7 @@ scripts/venv.sh requirements-test.txt || exit 1
 
 # System packages the suite needs beyond Python ones, installed from Debian's packages when
 # missing (a throwaway PostgreSQL's binaries are handled by scripts/with-postgres.sh).
-SYSTEM_PACKAGES=()
+SYSTEM_PACKAGES=(jq)  # the README's documented calls pipe their answers through it (tests/test_readme.py)
 if [ ${#SYSTEM_PACKAGES[@]} -gt 0 ]; then
   scripts/system-deps.sh "${SYSTEM_PACKAGES[@]}" || exit 1
 fi
