@@ -164,7 +164,7 @@ class KeyOrder:
         return value
 
 
-def read_page(queryset, rows_of, start, stop):
+def read_page(queryset, rows_of, start, stop, keys_apart=False):
     """Rows `start` to `stop` of `queryset`, as `rows_of(page)` writes them (a writer's rows).
 
     The page's keys are read first, on their own: the filters and the order need only the
@@ -173,6 +173,10 @@ def read_page(queryset, rows_of, start, stop):
     are then read by primary key, with their joins, for the page alone: joining every match
     before sorting would cost what the table holds, not what the page shows. The API's lists
     and the benchmark's floor read their pages here.
+
+    `keys_apart` (a search) reads the keys in a query of their own, one more: as a subquery,
+    PostgreSQL joins every match to its holders before it keeps the page (measured: 20x slower
+    at 200,000 positions than at 2,000; docs/search.md).
     """
     query = queryset.query
     if (
@@ -182,6 +186,10 @@ def read_page(queryset, rows_of, start, stop):
     ):
         return list(rows_of(queryset)[start:stop])
     keys = queryset.values("pk")[start:stop]
+    if keys_apart:
+        keys = [row["pk"] for row in keys]
+        if not keys:
+            return []
     page = queryset.model._default_manager.filter(pk__in=keys)
     # What the rows read besides columns (as_of's `in_force`), as the filtered queryset computed it.
     page = page.annotate(**dict(query.annotations)) if query.annotations else page
@@ -252,9 +260,10 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
                 errors.update(error.detail)
         return errors
 
-    def paginate_queryset(self, queryset, request, view=None, rows=None):
+    def paginate_queryset(self, queryset, request, view=None, rows=None, keys_apart=False):
         """The page's rows: `rows(queryset)` (a writer's `values()` rows), read after the page's keys
-        (read_page). Counting stays on the queryset itself, without the rows' joins."""
+        (read_page; `keys_apart` for a search). Counting stays on the queryset itself, without the
+        rows' joins."""
         self.request = request
         rows_of = rows or (lambda page: page.values())
         self.limit = self.get_limit(request)
@@ -272,7 +281,7 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
             page = queryset.filter(self.key_order.after(values, self.backwards))
             if self.backwards:
                 page = page.order_by(*self.key_order.reversed())
-            rows = read_page(page, rows_of, 0, self.limit + 1)
+            rows = read_page(page, rows_of, 0, self.limit + 1, keys_apart)
             more = len(rows) > self.limit
             rows = rows[: self.limit]
             if self.backwards:
@@ -283,7 +292,7 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         else:
             # Past any table's size, and past what a database's integers hold: nothing to read.
             rows = (
-                read_page(queryset, rows_of, self.offset, self.offset + self.limit + 1)
+                read_page(queryset, rows_of, self.offset, self.offset + self.limit + 1, keys_apart)
                 if self.offset < MAX_OFFSET
                 else []
             )

@@ -199,7 +199,9 @@ class KnowledgeBaseReads:
         if csv.wants_csv(self.request):
             return csv.streaming_response(self, queryset, self.csv_filename())
         prepared = getattr(self.filterset, "search_prepared", None)
-        rows = self.paginator.paginate_queryset(queryset, self.request, rows=self.writer.rows)
+        rows = self.paginator.paginate_queryset(
+            queryset, self.request, rows=self.writer.rows, keys_apart=prepared is not None
+        )
         response = self.paginator.get_paginated_response(self.writer.write(rows, self.writing_context()))
         counted = facets.count(self, queryset, self.paginator.count)
         if counted is not None:

@@ -184,9 +184,9 @@ def _page(request, queryset):
     key_order = KeyOrder.of(queryset)
     if "cursor" in params:
         values, _ = key_order.decode(params["cursor"])
-        rows = read_page(queryset.filter(key_order.after(values)), POSITION.rows, 0, limit + 1)
+        rows = read_page(queryset.filter(key_order.after(values)), POSITION.rows, 0, limit + 1, "search" in params)
     else:
-        rows = read_page(queryset, POSITION.rows, offset, offset + limit + 1)
+        rows = read_page(queryset, POSITION.rows, offset, offset + limit + 1, "search" in params)
     has_next = len(rows) > limit
     rows = rows[:limit]
     count = bounded_count(queryset)

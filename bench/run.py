@@ -30,6 +30,7 @@ import datetime
 import json
 import os
 import platform
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -698,4 +699,7 @@ def command_line():
 
 
 if __name__ == "__main__":
+    # A TERM (a timeout, a CI runner stopping) unwinds like ^C: the servers and the production
+    # topology started here are stopped by their `finally`s, not left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     main()

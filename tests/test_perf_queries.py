@@ -126,9 +126,14 @@ VERSION = "the knowledge base's version (the answer's ETag)"
 PAGE = ("the page's rows, joined to the records they refer to", "its count, of at most 1,001 rows")
 LOOKUP = "the {} by slug (once: filtering reuses the validated filter)"
 # A search reads, before its page, whether names changed and which of its words the index holds
-# (one query: kb.search.query). Names read anew after they change are the name book's own cost,
+# (one query: kb.search.query), then the page's keys in the list's order, apart
+# (api.pagination.read_page). Names read anew after they change are the name book's own cost,
 # paid by the first search after the change, not by every search (a test below).
-SEARCHED = ("the names token, and which of the words the index holds", *PAGE)
+SEARCHED = (
+    "the names token, and which of the words the index holds",
+    "the page's keys, in the list's order",
+    *PAGE,
+)
 
 # The positions list with each filter and the common pairs, the timelines and the other lists.
 # The targets are read from the synthetic knowledge base (see `targets`).
