@@ -5,11 +5,14 @@ again from saved results without measuring.
 """
 
 import math
+from pathlib import Path
 
 GROWTH_TARGET = 1.5  # latency at the largest size over the smallest, at most
 FLOOR_TARGET = 0.7  # the API's speed over the floor's (floor ms / API ms), at least
 DATASETTE_TARGET = 1.0  # the API's speed over Datasette's, at least
 P99_TARGET_MS = 50.0  # under load: a 304, a cached page, one position cold
+# What the figures alone do not say (each miss's cause, from the queries' plans), written by hand.
+FINDINGS = Path(__file__).resolve().parent / "findings.md"
 
 
 def size_label(size):
@@ -158,11 +161,11 @@ def write(results):
     loads += (results.get("load") or {}).get("loadavg", [])
     if loads:
         add(
-            f"- **The machine is shared**: other agents' test suites, servers and browsers ran on the same "
-            f"{machine.get('cores')} cores meanwhile. Load average (1 minute) {min(loads):.1f} to {max(loads):.1f} "
-            "during the run, sampled before each operation. Absolute milliseconds move with it from minute to "
-            "minute; the ratios are taken between requests sent one after another in turn (the API, its floor "
-            "and Datasette, at both sizes), so the load weighs on each alike. Read the ratios."
+            f"- Load average (1 minute) {min(loads):.1f} to {max(loads):.1f} on {machine.get('cores')} cores during "
+            "the run, sampled before each operation (the benchmark's own servers and clients included). Absolute "
+            "milliseconds move with the load from minute to minute; the ratios are taken between requests sent "
+            "one after another in turn (the API, its floor and Datasette, at both sizes), so the load weighs on "
+            "each alike. Read the ratios."
         )
     settings = results["settings"]
     if results.get("quick"):
@@ -185,6 +188,15 @@ def write(results):
     for target, result in _targets(results):
         add(f"| {target} | {result} |")
     add("")
+    if FINDINGS.exists():
+        add("## Why the misses miss")
+        add("")
+        add(
+            f"<!-- From {FINDINGS.relative_to(FINDINGS.parent.parent)}, written by hand from a run's figures and plans. -->"
+        )
+        add("")
+        add(FINDINGS.read_text(encoding="utf-8").strip())
+        add("")
     for leg in results.get("databases", []):
         _leg(leg, sizes, small, large, add)
     if results.get("load"):
