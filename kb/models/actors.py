@@ -11,6 +11,7 @@ from kb.models.base import (
     SlugManager,
     SlugNaturalKey,
     exactly_one_of,
+    present_key_indexes,
     slugged_constraints,
 )
 
@@ -188,6 +189,7 @@ class OtherName(Record):
 
     class Meta:
         ordering = ["name"]
+        indexes = present_key_indexes("othername", NAMED_FIELDS)
         constraints = [
             models.CheckConstraint(
                 condition=exactly_one_of(NAMED_FIELDS),

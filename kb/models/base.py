@@ -61,6 +61,20 @@ class SlugNaturalKey:
         return (self.slug,)
 
 
+def present_key_indexes(prefix, fields):
+    """An index of each nullable key in `fields` over the rows that have one.
+
+    SQLite's ANALYZE counts a key's NULLs as one value shared by most rows, judges the key's full
+    index unselective, and reads a parent's few children some other way: a program's detail read
+    every citation, through its source, at 200,000 positions (docs/performance.md). These have the
+    statistics of the rows a parent's children are read from. PostgreSQL's are small: few rows
+    have each key."""
+    return [
+        models.Index(fields=[field], condition=Q(**{f"{field}__isnull": False}), name=f"kb_{prefix}_{field}_set")
+        for field in fields
+    ]
+
+
 def exactly_one_of(fields):
     condition = Q()
     for field in fields:

@@ -7,7 +7,7 @@ from django.db.models.functions import Length
 from django.utils.text import Truncator
 
 from kb.models.actors import Official, Organization, OtherName
-from kb.models.base import KnowledgeBaseHistory, Record, exactly_one_of
+from kb.models.base import KnowledgeBaseHistory, Record, exactly_one_of, present_key_indexes
 from kb.models.positions import Position, Reason, Voice
 from kb.models.programs import Program, ProgramFact
 from kb.models.sources import Source
@@ -52,7 +52,10 @@ class Citation(Record):
     class Meta:
         ordering = ["source", "start", "pk"]
         # ?source=: the positions a source's citations back, from the index alone.
-        indexes = [models.Index(fields=["source", "position"], name="kb_citation_source_position")]
+        indexes = [
+            models.Index(fields=["source", "position"], name="kb_citation_source_position"),
+            *present_key_indexes("citation", CITED_FIELDS),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(quote=""), name="kb_citation_quote_not_empty"),
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="kb_citation_offsets_ordered"),

@@ -31,6 +31,7 @@ from kb.models.base import (
     SlugQuerySet,
     constraint_message,
     exactly_one_of,
+    present_key_indexes,
     slugged_constraints,
 )
 from kb.models.dates import DatePrecision, check_interval, edtf, interval_constraint
@@ -442,6 +443,7 @@ class Voice(Record):
         indexes = [
             models.Index(fields=["official", "position"], name="kb_voice_official_position"),
             models.Index(fields=["organization", "position"], name="kb_voice_organization_position"),
+            *present_key_indexes("voice", (*VOICED_FIELDS, *SPEAKER_FIELDS)),
         ]
         constraints = [
             models.CheckConstraint(
