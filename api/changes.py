@@ -25,7 +25,6 @@ import threading
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist
 from django.core.signals import request_finished
 from django.db import OperationalError, connection, connections, models, transaction
 from django.db.models import Max, Min, OuterRef, Q, Subquery
@@ -41,6 +40,7 @@ from simple_history.signals import post_create_historical_record, pre_create_his
 
 from api import params
 from api.filters import MomentField
+from kb.models.base import has_field
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -221,7 +221,7 @@ class _Slugs:
         self.found = {}
 
     def want(self, model, pk):
-        if pk is not None and _has_slug(model):
+        if pk is not None and has_field(model, "slug"):
             self.wanted.setdefault(model, set()).add(pk)
 
     def read(self):
@@ -237,14 +237,6 @@ class _Slugs:
 
     def of(self, model, pk):
         return self.found.get(model, {}).get(pk, pk)
-
-
-def _has_slug(model):
-    try:
-        model._meta.get_field("slug")
-    except FieldDoesNotExist:
-        return False
-    return True
 
 
 def read_page(positions, kinds, limit):

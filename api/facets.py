@@ -19,7 +19,6 @@ record's slug on a field of the model) plus the view's `extra_facets`, paths suc
 
 from dataclasses import dataclass
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count
 from django_filters import filters as django_filters
 from drf_spectacular.types import OpenApiTypes
@@ -27,6 +26,7 @@ from drf_spectacular.utils import OpenApiParameter
 
 from api.params import MULTIPLE_HELP, split_values
 from config.counting import EXACT_COUNT_LIMIT
+from kb.models.base import has_field
 
 PARAMETER = "facet"
 YEAR = "__year"
@@ -53,7 +53,7 @@ class Facet:
         related, field = self.target(model)
         if related is None:
             return [self.path]
-        if _has_field(related, "name"):
+        if has_field(related, "name"):
             return [f"{self.path}__slug", f"{self.path}__name"]
         return [f"{self.path}__slug"]  # named as the record names itself (str()): read after
 
@@ -79,14 +79,6 @@ class Facet:
         return values
 
 
-def _has_field(model, name):
-    try:
-        model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return False
-    return True
-
-
 def facets_of(view):
     """{name: Facet} a list offers: from its filters, then the view's `extra_facets`."""
     return offered_by(getattr(view, "filterset_class", None), getattr(view, "extra_facets", {}))
@@ -102,10 +94,10 @@ def offered_by(filterset_class, extra_facets):
                 (django_filters.ChoiceFilter, django_filters.MultipleChoiceFilter, django_filters.ModelChoiceFilter),
             ):
                 continue
-            if isinstance(filter_, django_filters.OrderingFilter) or not _has_field(model, filter_.field_name):
+            if isinstance(filter_, django_filters.OrderingFilter) or not has_field(model, filter_.field_name):
                 continue
             field = model._meta.get_field(filter_.field_name)
-            if field.is_relation and not _has_field(field.related_model, "slug"):
+            if field.is_relation and not has_field(field.related_model, "slug"):
                 continue
             if not field.is_relation and not field.choices:
                 continue

@@ -1,7 +1,6 @@
 """HTTP in, queries out. Each viewset names its writer, filters and write serializer; api.writers
 writes every record (pages, details, timelines, CSV), api.serializers validates every write."""
 
-from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -20,6 +19,7 @@ from api.schema import examples_for
 from api.versioning import VersionedRecordViewSet
 from api.writers import WRITERS, Context, Urls
 from kb.models import Position
+from kb.models.base import has_field
 
 COMMON_QUERY_PARAMETERS = {"limit", "offset", "cursor", "expand", "format"}
 PAGING_PARAMETERS = ("limit", "offset", "cursor")
@@ -47,14 +47,6 @@ def expand_parameter(expandable):
 def expandable_of(writer):
     """The references a writer can write whole: `?expand=` accepts exactly these."""
     return tuple(item.name for item in writer.items if getattr(item, "expandable", False) and hasattr(item, "kind"))
-
-
-def _has_field(model, name):
-    try:
-        model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return False
-    return True
 
 
 class KnowledgeBaseReads:
@@ -229,7 +221,7 @@ class KnowledgeBaseReads:
         value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         if self.lookup_field in ("pk", "id"):
             value = int(value)  # the path's pattern allows digits only
-        versioned = hasattr(self, "record_version") and _has_field(self.writer.model, "version")
+        versioned = hasattr(self, "record_version") and has_field(self.writer.model, "version")
         record, row = self.writer.read_one(
             self.get_queryset(),
             self.lookup_field,

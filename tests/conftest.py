@@ -1,10 +1,13 @@
 import os
 import shutil
+from unittest import mock
 
 import pytest
 import yaml
+from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from kb import registry, synthetic
 from kb.fixture_build import DOCUMENTS_DIR, FACTS_FILE
@@ -84,3 +87,22 @@ def facts(tmp_path):
     """A copy of the curated facts (in memory) and documents (in `tmp_path`), to break on purpose."""
     shutil.copytree(DOCUMENTS_DIR, tmp_path / "documents")
     return yaml.safe_load(FACTS_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def throttle_rates():
+    """Set the rates for one test: `throttle_rates(anon="2/min", user=None)`. DRF copies them into
+    SimpleRateThrottle when it is imported, so that copy is what a test changes; the counters live
+    in the cache, emptied before and after."""
+    patchers = []
+
+    def set_rates(anon=None, user=None):
+        patcher = mock.patch.object(SimpleRateThrottle, "THROTTLE_RATES", {"anon": anon, "user": user})
+        patcher.start()
+        patchers.append(patcher)
+
+    cache.clear()
+    yield set_rates
+    for patcher in patchers:
+        patcher.stop()
+    cache.clear()

@@ -14,12 +14,10 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth import SESSION_KEY
-from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
-from rest_framework.throttling import SimpleRateThrottle
 
 from api import pagination
 from config import replicas
@@ -28,23 +26,6 @@ from tests.api_helpers import API
 from tests.test_permissions import settings_under
 
 PASSWORD = "a-long-enough-password"
-
-
-@pytest.fixture
-def anon_rate():
-    """The anonymous rate for one test (DRF's copy of the rates), counters emptied before and after."""
-    patchers = []
-
-    def set_rate(rate):
-        patcher = mock.patch.object(SimpleRateThrottle, "THROTTLE_RATES", {"anon": rate, "user": None})
-        patcher.start()
-        patchers.append(patcher)
-
-    cache.clear()
-    yield set_rate
-    for patcher in patchers:
-        patcher.stop()
-    cache.clear()
 
 
 # ---------------------------------------------------------------- sign-in attempts (django-axes)
@@ -122,9 +103,9 @@ def behind_a_proxy(settings):
 
 
 def test_a_direct_client_forging_x_forwarded_for_cannot_dodge_a_10_per_minute_rate(
-    knowledge_base, api, anon_rate, behind_a_proxy
+    knowledge_base, api, throttle_rates, behind_a_proxy
 ):
-    anon_rate("10/min")
+    throttle_rates(anon="10/min")
     statuses = [
         api.get(API, REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, {behind_a_proxy}").status_code
         for n in range(12)
@@ -133,8 +114,8 @@ def test_a_direct_client_forging_x_forwarded_for_cannot_dodge_a_10_per_minute_ra
     assert statuses == [200] * 10 + [429, 429]
 
 
-def test_through_the_proxy_each_client_address_has_its_own_rate(knowledge_base, api, anon_rate, behind_a_proxy):
-    anon_rate("2/min")
+def test_through_the_proxy_each_client_address_has_its_own_rate(knowledge_base, api, throttle_rates, behind_a_proxy):
+    throttle_rates(anon="2/min")
     first = [api.get(API, REMOTE_ADDR=behind_a_proxy, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code for _ in "abc"]
     # The client put its own address in front: the proxy appended the one it saw, which counts.
     forged = api.get(API, REMOTE_ADDR=behind_a_proxy, HTTP_X_FORWARDED_FOR="198.51.100.77, 198.51.100.1")
@@ -153,9 +134,9 @@ def test_a_direct_client_cannot_claim_https(knowledge_base, api, behind_a_proxy)
     assert proxied["positions"].startswith("https://")
 
 
-def test_without_trusted_proxies_the_headers_are_ignored(knowledge_base, api, anon_rate, settings):
+def test_without_trusted_proxies_the_headers_are_ignored(knowledge_base, api, throttle_rates, settings):
     settings.TRUSTED_PROXIES = []
-    anon_rate("1/min")
+    throttle_rates(anon="1/min")
     api.get(API, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.1")
 
     assert api.get(API, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 429
@@ -368,7 +349,7 @@ def test_the_sticky_window_may_not_be_shorter_than_the_lag_bound():
 # ---------------------------------------------------------------- the shared cache down
 
 
-def test_a_redis_that_does_not_answer_is_a_503_not_a_500(knowledge_base, api, anon_rate):
+def test_a_redis_that_does_not_answer_is_a_503_not_a_500(knowledge_base, api, throttle_rates):
     import socket
 
     from django.test import override_settings
@@ -383,7 +364,7 @@ def test_a_redis_that_does_not_answer_is_a_503_not_a_500(knowledge_base, api, an
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    anon_rate("100/min")
+    throttle_rates(anon="100/min")
     etag = api.get(API + "positions/")["ETag"]
 
     with override_settings(CACHES=down):

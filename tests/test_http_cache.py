@@ -12,7 +12,6 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 from rest_framework.authtoken.models import Token
-from rest_framework.throttling import SimpleRateThrottle
 
 from config.http_cache import KnowledgeBaseCacheMiddleware, kb_parts
 from kb import version
@@ -266,24 +265,3 @@ def test_a_position_read_costs_the_version_and_the_page(knowledge_base, api, dja
     # holders and its version; its voices; their citations; its reasons; their citations; its citations.
     with django_assert_num_queries(7):
         assert api.get(f"{API}positions/{position.slug}/").status_code == 200
-
-
-@pytest.fixture
-def throttle_rates():
-    """As in test_permissions.py: DRF's copy of the rates, patched for one test, counters emptied."""
-    from unittest import mock
-
-    from django.core.cache import cache
-
-    patchers = []
-
-    def set_rates(anon=None, user=None):
-        patcher = mock.patch.object(SimpleRateThrottle, "THROTTLE_RATES", {"anon": anon, "user": user})
-        patcher.start()
-        patchers.append(patcher)
-
-    cache.clear()
-    yield set_rates
-    for patcher in patchers:
-        patcher.stop()
-    cache.clear()

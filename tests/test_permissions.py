@@ -10,17 +10,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, Permission, User
-from django.core.cache import cache
 from django.utils.crypto import get_random_string
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-from rest_framework.throttling import SimpleRateThrottle
 
 ROOT = Path(__file__).resolve().parent.parent
 API = "/api/v1/"
@@ -78,24 +75,6 @@ def settings_under(environment, code):
 
 
 # ---------------------------------------------------------------- throttling
-
-
-@pytest.fixture
-def throttle_rates():
-    """Set the rates for one test. DRF copies them into SimpleRateThrottle when it is imported, so
-    that copy is what a test changes; the counters live in the cache, emptied before and after."""
-
-    def set_rates(anon=None, user=None):
-        patcher = mock.patch.object(SimpleRateThrottle, "THROTTLE_RATES", {"anon": anon, "user": user})
-        patcher.start()
-        patchers.append(patcher)
-
-    patchers = []
-    cache.clear()
-    yield set_rates
-    for patcher in patchers:
-        patcher.stop()
-    cache.clear()
 
 
 def test_the_suite_runs_unthrottled_unless_a_rate_is_set(knowledge_base):

@@ -33,13 +33,19 @@ SCANS = {"Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan"}
 _large_kb = synthetic_kb_fixture(POSITIONS)
 
 
-@pytest.fixture
-def large_kb(_large_kb, db, request):
-    refuse_transactional(request, "large_kb")
-    with connection.cursor() as cursor:
+@pytest.fixture(scope="module")
+def _analyzed_kb(_large_kb, django_db_blocker):
+    """Statistics of the generated rows, once: ANALYZE counts the rows of the transaction it runs in."""
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
         for table in sorted(WATCHED_TABLES | {"kb_jurisdiction", "kb_official", "kb_organization", "kb_source"}):
-            cursor.execute(f"ANALYZE {table}")  # counts the rows this transaction generated too
+            cursor.execute(f"ANALYZE {table}")
     return _large_kb
+
+
+@pytest.fixture
+def large_kb(_analyzed_kb, db, request):
+    refuse_transactional(request, "large_kb")
+    return _analyzed_kb
 
 
 def rows_read(sql):

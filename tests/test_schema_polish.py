@@ -10,16 +10,13 @@ import json
 import pkgutil
 import re
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-from rest_framework.throttling import SimpleRateThrottle
 
 import api
 from api.examples import load_examples
@@ -227,24 +224,8 @@ def test_429_is_documented_with_the_ratelimit_fields(schema):
     assert {"Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(headers)
 
 
-@pytest.fixture
-def throttled_at(knowledge_base):
-    patchers = []
-
-    def set_rates(anon=None, user=None):
-        patcher = mock.patch.object(SimpleRateThrottle, "THROTTLE_RATES", {"anon": anon, "user": user})
-        patcher.start()
-        patchers.append(patcher)
-
-    cache.clear()
-    yield set_rates
-    for patcher in patchers:
-        patcher.stop()
-    cache.clear()
-
-
-def test_a_throttled_answer_carries_the_ietf_ratelimit_fields(throttled_at):
-    throttled_at(anon="2/min")
+def test_a_throttled_answer_carries_the_ietf_ratelimit_fields(knowledge_base, throttle_rates):
+    throttle_rates(anon="2/min")
     client = APIClient()
     client.get(API + "positions/")
     client.get(API + "positions/")

@@ -1,5 +1,6 @@
 """What every knowledge-base record shares: a public slug, its history, and its search text."""
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -59,6 +60,14 @@ class SlugNaturalKey:
 
     def natural_key(self):
         return (self.slug,)
+
+
+def has_field(model, name):
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
 
 
 def present_key_indexes(prefix, fields):
