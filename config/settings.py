@@ -188,6 +188,11 @@ def _database(url):
         # A database that is down or unreachable fails the request within seconds (a 503), instead
         # of holding a worker for the operating system's TCP timeout.
         database.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DJANGO_DB_CONNECT_TIMEOUT", 2)
+    elif database["ENGINE"] == "django.db.backends.sqlite3":
+        # A transaction takes SQLite's write lock when it begins, and a second writer waits for it:
+        # begun as a reader, it could not upgrade while the first wrote, and failed at once
+        # ("database is locked", a 503) where it should have been checked (a 412 on a stale If-Match).
+        database.setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
     return database
 
 

@@ -476,3 +476,71 @@ def test_the_rendered_nginx_file_is_valid_for_nginx(tmp_path):
     )
     completed = subprocess.run([nginx, "-t", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
+
+
+def test_two_writes_at_once_to_the_sqlite_file_are_one_200_and_one_412(tmp_path):
+    """`make run`'s database: a second writer waits for the first and is then checked (a stale
+    If-Match: 412), rather than failing at once with "database is locked" (a 503)."""
+    import threading
+    import time
+    import urllib.error
+    import urllib.request
+
+    environment = {"DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}"}
+    for command in (("migrate", "--noinput"), ("load_kb",)):
+        assert run_django("manage.py", *command, environment=environment).returncode == 0
+    made = run_django(
+        "manage.py",
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import User; from rest_framework.authtoken.models import Token; "
+        "print(Token.objects.create(user=User.objects.create_superuser('writer', password=None)).key)",
+        environment=environment,
+    )
+    token = made.stdout.split()[-1]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        name: value for name, value in os.environ.items() if not name.startswith("DJANGO_") and name != "DATABASE_URL"
+    }
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings", **environment},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/api/v1/officials/pat-quinn/"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        for round_ in range(3):
+            etag = urllib.request.urlopen(url, timeout=5).headers["ETag"]
+            statuses = []
+
+            def write(name, etag=etag, statuses=statuses):
+                request = urllib.request.Request(
+                    url,
+                    data=json.dumps({"name": name}).encode(),
+                    method="PATCH",
+                    headers={"Authorization": f"Token {token}", "Content-Type": "application/json", "If-Match": etag},
+                )
+                try:
+                    statuses.append(urllib.request.urlopen(request, timeout=30).status)
+                except urllib.error.HTTPError as error:
+                    statuses.append(error.code)
+
+            writers = [threading.Thread(target=write, args=(f"Pat Quinn {round_}-{n}",)) for n in range(2)]
+            for writer in writers:
+                writer.start()
+            for writer in writers:
+                writer.join()
+            assert sorted(statuses) == [200, 412], (round_, statuses)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
