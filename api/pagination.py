@@ -22,6 +22,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from config.counting import EXACT_COUNT_LIMIT, bounded_count
+from kb import search as kb_search
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -272,6 +273,19 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         self.key_order = KeyOrder.of(queryset)
         self.first_values = self.last_values = None
         self.backwards = False
+        # A search counts first: how many rows match tells how its page is best read (kb.search.page_plan).
+        plan = kb_search.page_plan(queryset, (0 if cursor else self.offset) + self.limit + 1) if keys_apart else None
+        with kb_search.walking(plan is not None and plan.walk):
+            rows = self._read(queryset, rows_of, cursor, keys_apart)
+        self.count = plan.count if plan is not None else bounded_count(queryset)
+        self.using_cursor = cursor is not None
+        self.display_page_controls = not self.using_cursor and self.count > self.limit and self.template is not None
+        if rows and self.key_order is not None:
+            self.first_values = self.key_order.values_of(rows[0])
+            self.last_values = self.key_order.values_of(rows[-1])
+        return rows
+
+    def _read(self, queryset, rows_of, cursor, keys_apart):
         if cursor is not None:
             if self.key_order is None:
                 raise exceptions.ValidationError(
@@ -299,12 +313,6 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
             self.has_next = len(rows) > self.limit
             rows = rows[: self.limit]
             self.has_previous = self.offset > 0
-        self.count = bounded_count(queryset)
-        self.using_cursor = cursor is not None
-        self.display_page_controls = not self.using_cursor and self.count > self.limit and self.template is not None
-        if rows and self.key_order is not None:
-            self.first_values = self.key_order.values_of(rows[0])
-            self.last_values = self.key_order.values_of(rows[-1])
         return rows
 
     def _continues_by_cursor(self):

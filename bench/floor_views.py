@@ -24,7 +24,7 @@ from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, bounded_
 from api.writers import WRITERS, Context, Urls
 from kb.intervals import may_fall_on_or_after
 from kb.models import Jurisdiction, Official, Organization, Position, Program, Reason, Source
-from kb.search import search
+from kb.search import page_plan, search, walking
 
 POSITION = WRITERS["position"]
 
@@ -182,14 +182,17 @@ def _page(request, queryset):
     limit = int(params.get("limit", DEFAULT_LIMIT))
     offset = int(params.get("offset", 0))
     key_order = KeyOrder.of(queryset)
-    if "cursor" in params:
-        values, _ = key_order.decode(params["cursor"])
-        rows = read_page(queryset.filter(key_order.after(values)), POSITION.rows, 0, limit + 1, "search" in params)
-    else:
-        rows = read_page(queryset, POSITION.rows, offset, offset + limit + 1, "search" in params)
+    searched = "search" in params
+    plan = page_plan(queryset, (0 if "cursor" in params else offset) + limit + 1) if searched else None
+    with walking(plan is not None and plan.walk):
+        if "cursor" in params:
+            values, _ = key_order.decode(params["cursor"])
+            rows = read_page(queryset.filter(key_order.after(values)), POSITION.rows, 0, limit + 1, searched)
+        else:
+            rows = read_page(queryset, POSITION.rows, offset, offset + limit + 1, searched)
     has_next = len(rows) > limit
     rows = rows[:limit]
-    count = bounded_count(queryset)
+    count = plan.count if plan is not None else bounded_count(queryset)
     as_of = _day(params["as_of"]) if "as_of" in params else None
     results = POSITION.write(rows, Context(Urls(request), as_of=as_of))
     next_link = None

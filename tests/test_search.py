@@ -659,3 +659,33 @@ def test_a_query_that_no_record_and_no_name_has_is_left_as_typed():
 
     assert prepared.corrections == {}
     assert shape(prepared.query) == "xylophone"
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the stored vectors are PostgreSQL's")
+@pytest.mark.django_db
+def test_a_migration_that_alters_a_searched_field_gets_the_stored_vectors_out_of_its_way(knowledge_base):
+    """PostgreSQL refuses to retype or drop a column a generated column reads: migrate drops them around it."""
+    from django.db import migrations, models
+
+    kind = KINDS["position"]
+    stored = {index.postgresql_column(kind, config) for config in (index.STEM_CONFIG, index.EXACT_CONFIG)}
+
+    class Migration(migrations.Migration):
+        operations = [migrations.AlterField("position", "search_text", models.TextField(blank=True))]
+
+    class Elsewhere(migrations.Migration):
+        operations = [migrations.AlterField("source", "title", models.TextField())]
+
+    def columns():
+        with connection.cursor() as cursor:
+            return index._search_columns(cursor, kind.table)
+
+    index.before_migrate(None, using="default", plan=[(Elsewhere("0999_elsewhere", "kb"), False)])
+    assert columns() == stored
+    index.before_migrate(None, using="default", plan=[(Migration("0999_alter", "kb"), False)])
+    assert columns() == set()
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE "{kind.table}" ALTER COLUMN search_text TYPE varchar(100000)')
+    index.after_migrate(None, using="default")
+    assert columns() == stored
+    assert {p.slug for p in kb_search.search(Position.objects.all(), "Heffernan")} == set(HEFFERNAN_POSITIONS)

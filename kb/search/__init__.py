@@ -10,10 +10,15 @@
 `search(queryset, text)` is what lists, the admin and the benchmark's floor call.
 """
 
-from django.db import connections
+from dataclasses import dataclass
 
+from django.db import connections
+from django.db.models.expressions import RawSQL
+
+from config.counting import EXACT_COUNT_LIMIT, bounded_count
 from kb.search import query as _query
 from kb.search.kinds import KINDS, SEARCHABLE_MODELS, kind_of
+from kb.search.query import walking
 from kb.search.signals import connect as _connect_signals
 from kb.search.signals import deferred_refresh, refresh_search_text, search_text_of
 from kb.search.syntax import MAX_CLAUSES
@@ -42,10 +47,12 @@ __all__ = [
     "WORD",
     "deferred_refresh",
     "kind_of",
+    "page_plan",
     "prepare",
     "refresh_search_text",
     "search",
     "search_text_of",
+    "walking",
     "with_relevance",
     "words_of",
 ]
@@ -70,3 +77,45 @@ def with_relevance(queryset, prepared):
 
 
 _connect_signals()
+
+
+@dataclass
+class PagePlan:
+    """How to read a page of a searched list: its count (exact up to EXACT_COUNT_LIMIT, estimated
+    past it) and whether to walk the order's index (`with walking(plan.walk)`)."""
+
+    count: int
+    walk: bool = False
+
+
+def page_plan(queryset, page_size):
+    """Count the matches of a searched `queryset` and choose how to read its page.
+
+    A full-text index hands its matches over in no order, so a page in the list's order sorts every
+    match; walking the order's index instead tests rows until the page is full, page_size / f rows
+    for a query that f of the rows match. Past EXACT_COUNT_LIMIT matches, PostgreSQL's estimate of
+    f (the product of each word's frequency, for a phrase) can be off a hundredfold, so f is
+    measured: the count reads the index's matches in the table's physical order and stops at the
+    limit, so the share of the table's blocks it went through is the share of the rows it read.
+    SQLite, and an order by relevance, count as any list does and never walk."""
+    connection = connections[queryset.db]
+    by_relevance = any(RELEVANCE in str(term) for term in queryset.query.order_by)
+    if connection.vendor != "postgresql" or by_relevance:
+        return PagePlan(bounded_count(queryset))
+    table = queryset.model._meta.db_table
+    located = queryset.order_by().annotate(_row=RawSQL(f'"{table}".ctid', [])).values_list("_row")
+    sql, params = located[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), (max(found._row)::text::point)[0], "
+            "(SELECT relpages FROM pg_class WHERE oid = %s::regclass), "
+            f"(SELECT reltuples FROM pg_class WHERE oid = %s::regclass) FROM ({sql}) found",
+            [f'"{table}"', f'"{table}"', *params],
+        )
+        counted, last_block, blocks, rows = cursor.fetchone()
+    if counted <= EXACT_COUNT_LIMIT or not blocks or not rows or blocks <= 0 or rows <= 0:
+        return PagePlan(counted if counted <= EXACT_COUNT_LIMIT else bounded_count(queryset))
+    share_read = min(1.0, (last_block + 1) / blocks)
+    matches = max(EXACT_COUNT_LIMIT + 1, round(counted / share_read))
+    frequency = counted / (share_read * rows)
+    return PagePlan(matches, walk=page_size / frequency < matches)

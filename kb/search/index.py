@@ -121,9 +121,27 @@ def postgresql_vector(kind, config, column_sql=None):
     return f"to_tsvector('{config}'::regconfig, {postgresql_text(kind, kind.words_columns, column_sql)})"
 
 
+def _digest(text):
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def _config_name(config):
+    return "stem" if config == STEM_CONFIG else "exact"
+
+
+def postgresql_column(kind, config):
+    """The kind's stored vector: a generated column that holds its document's `postgresql_vector`.
+
+    Its name carries a hash of that expression, so a changed declaration makes a new column. Reading
+    a stored vector costs a microsecond a row, computing it again tens: what a phrase's recheck, or
+    a page that walks the order's index and tests each row, does for every row it reads."""
+    return f"{PREFIX}{_config_name(config)}_{_digest(postgresql_vector(kind, config))}"
+
+
 def postgresql_index_name(kind, config):
-    digest = hashlib.sha1(f"{kind.table}:{postgresql_vector(kind, config)}".encode()).hexdigest()[:8]
-    return f"{PREFIX}{kind.name}_{'stem' if config == STEM_CONFIG else 'exact'}_{digest}"
+    return (
+        f"{PREFIX}{kind.name}_{_config_name(config)}_{_digest(f'{kind.table}:gin:{postgresql_column(kind, config)}')}"
+    )
 
 
 # --- Names: the tables whose writes change the names token ------------------------------------------
@@ -273,6 +291,16 @@ def _sqlite_drop_all(connection):
 NAMES_FUNCTION = "kb_search_names_changed"
 
 
+def _search_columns(cursor, table):
+    """The stored vectors a table has (kb.search's generated columns)."""
+    cursor.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
+        "AND attname LIKE %s",
+        [f'"{table}"', "kb\\_search\\_%"],
+    )
+    return {name for (name,) in cursor.fetchall()}
+
+
 def _postgresql_sync(connection, rebuild=False):
     with connection.cursor() as cursor:
         tables = set(connection.introspection.table_names(cursor))
@@ -281,6 +309,21 @@ def _postgresql_sync(connection, rebuild=False):
             "(id integer PRIMARY KEY CHECK (id = 1), names_token bigint NOT NULL)"
         )
         cursor.execute(f"INSERT INTO {STATE_TABLE} (id, names_token) VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
+        # The stored vectors first (a column dropped takes its index along), then their indexes.
+        for kind in KINDS.values():
+            if kind.table not in tables:
+                continue
+            wanted_columns = {postgresql_column(kind, config): config for config in (STEM_CONFIG, EXACT_CONFIG)}
+            existing_columns = _search_columns(cursor, kind.table)
+            for column in sorted(existing_columns - set(wanted_columns)):
+                cursor.execute(f'ALTER TABLE "{kind.table}" DROP COLUMN "{column}"')
+            added = [
+                f'ADD COLUMN "{column}" tsvector GENERATED ALWAYS AS ({postgresql_vector(kind, config)}) STORED'
+                for column, config in wanted_columns.items()
+                if column not in existing_columns
+            ]
+            if added:  # one rewrite of the table for both
+                cursor.execute(f'ALTER TABLE "{kind.table}" ' + ", ".join(added))
         cursor.execute(
             "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE %s "
             "AND tablename <> %s AND indexname NOT IN (SELECT conname FROM pg_constraint)",
@@ -294,7 +337,7 @@ def _postgresql_sync(connection, rebuild=False):
             for config in (STEM_CONFIG, EXACT_CONFIG):
                 wanted[postgresql_index_name(kind, config)] = (
                     f'CREATE INDEX {postgresql_index_name(kind, config)} ON "{kind.table}" '
-                    f"USING gin ({postgresql_vector(kind, config)})"
+                    f'USING gin ("{postgresql_column(kind, config)}")'
                 )
         for name in sorted(existing - set(wanted)):
             cursor.execute(f"DROP INDEX IF EXISTS {name}")
@@ -332,7 +375,15 @@ def _postgresql_drop_all(connection):
         )
         for (name,) in cursor.fetchall():
             cursor.execute(f"DROP INDEX IF EXISTS {name}")
+        _drop_search_columns(cursor, [kind for kind in KINDS.values() if kind.table in tables])
         cursor.execute(f"DROP TABLE IF EXISTS {STATE_TABLE}")
+
+
+def _drop_search_columns(cursor, kinds):
+    for kind in kinds:
+        columns = sorted(_search_columns(cursor, kind.table))
+        if columns:
+            cursor.execute(f'ALTER TABLE "{kind.table}" ' + ", ".join(f'DROP COLUMN "{column}"' for column in columns))
 
 
 # --- Entry points ----------------------------------------------------------------------------------
@@ -362,10 +413,35 @@ def drop(connection):
 
 def before_migrate(sender, using="default", plan=None, **kwargs):
     """SQLite checks every view when Django renames a rebuilt table: views of a column a migration
-    removes would stop it. They are dropped for the migration and made again after it."""
+    removes would stop it. They are dropped for the migration and made again after it.
+
+    PostgreSQL refuses to drop, or change the type of, a column that a stored vector is computed
+    from: the vectors of a kind whose searched fields the migration touches are dropped for it,
+    and made again after it (after_migrate)."""
     connection = connections[using]
-    if plan and connection.vendor == "sqlite" and installed(connection):
+    if not plan or not installed(connection):
+        return
+    if connection.vendor == "sqlite":
         _sqlite_drop_views(connection)
+        return
+    touched = [kind for kind in KINDS.values() if any(_touches(migration, kind) for migration, _ in plan)]
+    if touched:
+        with connection.cursor() as cursor:
+            tables = set(connection.introspection.table_names(cursor))
+            _drop_search_columns(cursor, [kind for kind in touched if kind.table in tables])
+
+
+def _touches(migration, kind):
+    """Whether a migration alters, renames or removes a field that `kind`'s stored vectors read."""
+    model = kind.model._meta.model_name
+    fields = {_field(kind, attname).name for attname in kind.words_columns}
+    for operation in getattr(migration, "operations", ()):
+        if getattr(operation, "model_name", None) != model:
+            continue
+        names = {getattr(operation, "name", None), getattr(operation, "old_name", None)}
+        if names & fields:
+            return True
+    return False
 
 
 def after_migrate(sender, using="default", **kwargs):

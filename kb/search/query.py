@@ -16,6 +16,8 @@ document: the same integers on both databases, ordered the same.
 
 import html
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -143,7 +145,7 @@ def _token_and_known(words, kinds, using):
         for kind in kinds:
             if connection.vendor == "postgresql":
                 probes.append(
-                    f'EXISTS (SELECT 1 FROM "{kind.table}" WHERE {index.postgresql_vector(kind, index.STEM_CONFIG)} '
+                    f'EXISTS (SELECT 1 FROM "{kind.table}" WHERE "{index.postgresql_column(kind, index.STEM_CONFIG)}" '
                     f"@@ to_tsquery('{index.STEM_CONFIG}'::regconfig, %s))"
                 )
                 params.append(syntax.term_tsquery(syntax.Term.of_words([word])))
@@ -231,20 +233,32 @@ class FtsMatch(Expression):
         return f"{pk} {operator} (SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s)", [*params, self.match]
 
 
-class TsMatch(Expression):
-    """PostgreSQL: the kind's text (its document, or its head) matches a tsquery, in a configuration.
+_walking = ContextVar("kb_search_walking", default=False)
 
-    The document's expression is the one its GIN index is built on, so the index answers; with
-    `by_index`, as `pk IN (the index's matches)`, which spares computing each row's vector."""
+
+@contextmanager
+def walking(walk=True):
+    """PostgreSQL: the SQL compiled in this block tests each row's stored vector instead of asking
+    the full-text index, so the database reads a page by walking its order's index (kb.search.page_plan)."""
+    token = _walking.set(walk)
+    try:
+        yield
+    finally:
+        _walking.reset(token)
+
+
+class TsMatch(Expression):
+    """PostgreSQL: the kind's text matches a tsquery, in a configuration: its document, by the stored
+    vector its GIN index is built on (kb.search.index.postgresql_column), or other columns (its head)."""
 
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, kind, config, tsquery, columns=None, by_index=False):
+    def __init__(self, kind, config, tsquery, columns=None):
         super().__init__(output_field=BooleanField())
-        self.kind, self.config, self.tsquery, self.by_index = kind, config, tsquery, by_index
-        self.columns = tuple(columns if columns is not None else kind.words_columns)
-        self.references = [F("pk"), *(F(name) for name in self.columns)]
+        self.kind, self.config, self.tsquery = kind, config, tsquery
+        self.columns = tuple(columns) if columns is not None else None
+        self.references = [F("pk"), *(F(name) for name in self.columns or ())]
 
     def get_source_expressions(self):
         return self.references
@@ -254,12 +268,13 @@ class TsMatch(Expression):
 
     def as_sql(self, compiler, connection):
         pk, *compiled = (compiler.compile(reference)[0] for reference in self.references)
-        by_attname = dict(zip(self.columns, compiled, strict=True))
         query = f"to_tsquery('{self.config}'::regconfig, %s)"
-        if self.by_index:
-            vector = f"to_tsvector('{self.config}'::regconfig, {index.postgresql_text(self.kind, self.columns)})"
-            sql = f'{pk} IN (SELECT "{self.kind.model._meta.pk.column}" FROM "{self.kind.table}" WHERE {vector} @@ {query})'
-            return sql, [self.tsquery]
+        if self.columns is None:
+            table = pk.rsplit(".", 1)[0]  # the query's name for the kind's table: "kb_position", or an alias
+            condition = f'{table}."{index.postgresql_column(self.kind, self.config)}" @@ {query}'
+            # COALESCE: a condition no index answers, which the planner takes to match half the rows.
+            return (f"COALESCE({condition}, false)" if _walking.get() else condition), [self.tsquery]
+        by_attname = dict(zip(self.columns, compiled, strict=True))
         text = index.postgresql_text(self.kind, self.columns, lambda field: by_attname[field.attname])
         return f"to_tsvector('{self.config}'::regconfig, {text}) @@ {query}", [self.tsquery]
 
@@ -304,7 +319,7 @@ def _term_in(kind, term, vendor, column):
     if vendor == "postgresql":
         if column == "head":
             return TsMatch(kind, _config_of(term), syntax.to_tsquery(single), columns=kind.head)
-        return TsMatch(kind, _config_of(term), syntax.to_tsquery(single), by_index=True)
+        return TsMatch(kind, _config_of(term), syntax.to_tsquery(single))
     return FtsMatch(_table_of(kind, term), syntax.to_match(single, column))
 
 
