@@ -16,10 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from kb import search as kb_search
-from kb import synthetic
-from kb.models import Official, Position
+from kb.models import Position
 from tests.synthetic_kb import refuse_transactional, synthetic_kb_fixture
 from tests.test_perf_queries import API, LISTS, filled, targets
+from tests.test_search_plans import PHRASE
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN's plans are PostgreSQL's")
 
@@ -117,51 +117,14 @@ def test_the_check_sees_a_query_that_reads_the_whole_table(large_kb):
     assert (table, rows) == ("kb_position", Position.objects.count())
 
 
-# --- A searched page: walk the order's index, or sort the matches (kb.search.page_plan)
+# --- A searched page that walks the order's index (kb.search.page_plan; tests/test_search_plans.py)
 
 
-def _searched(text):
-    return kb_search.search(Position.objects.order_by(*Position._meta.ordering), text)
-
-
-def _page_keys(text, walk):
-    """The keys of the page of 101 a search reads, walking or not, and the SQL that read them."""
-    with CaptureQueriesContext(connection) as queries, kb_search.walking(walk):
-        keys = list(_searched(text).values_list("pk", flat=True)[:101])
-    return keys, queries.captured_queries[-1]["sql"]
-
-
-def test_a_phrase_a_tenth_of_the_positions_have_walks_the_date_index_and_is_counted_close(large_kb):
-    """PostgreSQL's estimate multiplies a phrase's words' frequencies, far too few; the count measures it."""
-    phrase = f'"{synthetic.STANCE_PHRASES["refuses"]}"'
-    matches = _searched(phrase).count()
-    assert matches > POSITIONS // 20
-
-    plan = kb_search.page_plan(_searched(phrase), 101)
-    assert plan.walk
-    assert 0.8 * matches <= plan.count <= 1.25 * matches
-
-    walked, sql = _page_keys(phrase, walk=True)
+def test_a_phrase_a_tenth_of_the_positions_have_walks_the_date_index(large_kb):
+    searched = kb_search.search(Position.objects.order_by(*Position._meta.ordering), f'"{PHRASE}"')
+    assert kb_search.page_plan(searched, 101).walk
+    with CaptureQueriesContext(connection) as queries, kb_search.walking():
+        list(searched.values_list("pk", flat=True)[:101])
+    sql = queries.captured_queries[-1]["sql"]
     assert "COALESCE" in sql and too_many_rows_read(sql) == []
-    assert [name for name, _ in rows_read(sql)] == ["kb_position"]
-    assert walked == _page_keys(phrase, walk=False)[0]  # the same page, whichever way it is read
-
-
-def test_a_word_few_positions_have_is_read_from_its_index(large_kb):
-    official = Official.objects.filter(positions__isnull=False).order_by("pk").first()
-    rare = official.name.split()[-1]
-    plan = kb_search.page_plan(_searched(rare), 101)
-    assert plan.count == _searched(rare).count() <= 1000
-    assert not plan.walk
-
-
-def test_a_searched_list_reads_its_page_as_planned(large_kb):
-    phrase = synthetic.STANCE_PHRASES["refuses"]
-    with CaptureQueriesContext(connection) as queries:
-        response = APIClient().get(API + "positions/", {"search": f'"{phrase}"', "limit": 100})
-    assert response.status_code == 200
-    keys = [
-        query["sql"] for query in queries.captured_queries if "ORDER BY" in query["sql"] and "LIMIT 101" in query["sql"]
-    ]
-    assert len(keys) == 1 and "COALESCE" in keys[0]
-    assert response.json()["count"] > 1000
+    assert [table for table, _ in rows_read(sql)] == ["kb_position"]

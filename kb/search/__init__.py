@@ -40,6 +40,7 @@ SYNTAX_HELP = (
 
 __all__ = [
     "KINDS",
+    "PagePlan",
     "MAX_SEARCH_WORDS",
     "RELEVANCE",
     "SEARCHABLE_MODELS",
@@ -92,30 +93,50 @@ def page_plan(queryset, page_size):
     """Count the matches of a searched `queryset` and choose how to read its page.
 
     A full-text index hands its matches over in no order, so a page in the list's order sorts every
-    match; walking the order's index instead tests rows until the page is full, page_size / f rows
-    for a query that f of the rows match. Past EXACT_COUNT_LIMIT matches, PostgreSQL's estimate of
-    f (the product of each word's frequency, for a phrase) can be off a hundredfold, so f is
-    measured: the count reads the index's matches in the table's physical order and stops at the
-    limit, so the share of the table's blocks it went through is the share of the rows it read.
-    SQLite, and an order by relevance, count as any list does and never walk."""
-    connection = connections[queryset.db]
-    by_relevance = any(RELEVANCE in str(term) for term in queryset.query.order_by)
-    if connection.vendor != "postgresql" or by_relevance:
+    match; walking the order's index instead tests rows until the page is full: page_size / f rows
+    for a query that a share f of the rows match. The planners' estimates of f can be off a
+    hundredfold (PostgreSQL multiplies a phrase's words' frequencies; SQLite keeps none), so f is
+    measured by the count itself. It reads the matches in the table's physical order (PostgreSQL's
+    blocks, SQLite's rowids) and stops at the 1,001st: the share of the table it went through is
+    the share of the rows it read. Past 1,000 matches that measure is the count's estimate too.
+    An order by relevance needs every match scored, and never walks."""
+    if any(RELEVANCE in str(term) for term in queryset.query.order_by):
         return PagePlan(bounded_count(queryset))
-    table = queryset.model._meta.db_table
-    located = queryset.order_by().annotate(_row=RawSQL(f'"{table}".ctid', [])).values_list("_row")
-    sql, params = located[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*), (max(found._row)::text::point)[0], "
-            "(SELECT relpages FROM pg_class WHERE oid = %s::regclass), "
-            f"(SELECT reltuples FROM pg_class WHERE oid = %s::regclass) FROM ({sql}) found",
-            [f'"{table}"', f'"{table}"', *params],
-        )
-        counted, last_block, blocks, rows = cursor.fetchone()
-    if counted <= EXACT_COUNT_LIMIT or not blocks or not rows or blocks <= 0 or rows <= 0:
-        return PagePlan(counted if counted <= EXACT_COUNT_LIMIT else bounded_count(queryset))
-    share_read = min(1.0, (last_block + 1) / blocks)
+    counted, share_read, rows = _count_in_physical_order(queryset)
+    if counted <= EXACT_COUNT_LIMIT:
+        return PagePlan(counted)
+    if not share_read or not rows:  # PostgreSQL before its first ANALYZE
+        return PagePlan(bounded_count(queryset))
     matches = max(EXACT_COUNT_LIMIT + 1, round(counted / share_read))
     frequency = counted / (share_read * rows)
     return PagePlan(matches, walk=page_size / frequency < matches)
+
+
+def _count_in_physical_order(queryset):
+    """(matches up to EXACT_COUNT_LIMIT + 1, the share of the table read to find them, its rows)."""
+    connection = connections[queryset.db]
+    model = queryset.model
+    table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)
+    if connection.vendor == "postgresql":
+        located = queryset.order_by().annotate(_row=RawSQL(f"{table}.ctid", [])).values_list("_row")
+        sql, params = located[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
+        statement = (
+            "SELECT count(*), (max(found._row)::text::point)[0] + 1, "
+            "(SELECT relpages FROM pg_class WHERE oid = %s::regclass), "
+            f"(SELECT reltuples FROM pg_class WHERE oid = %s::regclass) FROM ({sql}) found"
+        )
+        params = [table, table, *params]
+    else:
+        # SQLite looks the full-text matches up by rowid, in rowid order.
+        sql, params = queryset.order_by().values("pk")[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
+        first, last = f"(SELECT min({pk}) FROM {table})", f"(SELECT max({pk}) FROM {table})"
+        statement = (
+            f"SELECT count(*), max(found.pk) - {first} + 1, {last} - {first} + 1, {last} - {first} + 1 "
+            f"FROM ({sql}) found"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        counted, reached, extent, rows = cursor.fetchone()
+    if not counted or not extent or extent <= 0 or not rows or rows <= 0:
+        return counted, None, None
+    return counted, min(1.0, reached / extent), rows

@@ -230,7 +230,10 @@ class FtsMatch(Expression):
     def as_sql(self, compiler, connection):
         pk, params = compiler.compile(self.pk)
         operator = "NOT IN" if self.negated else "IN"
-        return f"{pk} {operator} (SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s)", [*params, self.match]
+        # Walking, `+pk`: the key no longer drives the query, so SQLite reads the order's index
+        # and looks each row's key up among the matches.
+        key = f"+{pk}" if _walking.get() and not self.negated else pk
+        return f"{key} {operator} (SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s)", [*params, self.match]
 
 
 _walking = ContextVar("kb_search_walking", default=False)
@@ -238,8 +241,8 @@ _walking = ContextVar("kb_search_walking", default=False)
 
 @contextmanager
 def walking(walk=True):
-    """PostgreSQL: the SQL compiled in this block tests each row's stored vector instead of asking
-    the full-text index, so the database reads a page by walking its order's index (kb.search.page_plan)."""
+    """The SQL compiled in this block has the database read a page by walking its order's index and
+    testing each row, not by sorting the full-text index's matches (kb.search.page_plan)."""
     token = _walking.set(walk)
     try:
         yield

@@ -1,0 +1,90 @@
+"""How a searched list reads its page (kb.search.page_plan), on both databases.
+
+A full-text index hands its matches over in no order; a page in date order either sorts them all
+or walks the date index testing each row. The count measures how common the matches are and
+chooses; past 1,000 matches it also estimates their number. These tests generate enough positions
+for a phrase of the synthetic quotes to pass 1,000 matches while a surname stays under it.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from kb import search as kb_search
+from kb import synthetic
+from kb.models import Official, Position
+from tests.synthetic_kb import refuse_transactional, synthetic_kb_fixture
+
+POSITIONS = 12_000
+# A tenth or so of the synthetic positions quote it.
+PHRASE = synthetic.STANCE_PHRASES["refuses"]
+WALKING_SQL = "COALESCE" if connection.vendor == "postgresql" else '+"kb_position"."id" IN'
+
+_generated = synthetic_kb_fixture(POSITIONS)
+
+
+@pytest.fixture(scope="module")
+def _counted(_generated, django_db_blocker):
+    """PostgreSQL's page_plan reads the table's size where ANALYZE leaves it."""
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("ANALYZE kb_position")
+    return _generated
+
+
+@pytest.fixture
+def generated_kb(_counted, db, request):
+    refuse_transactional(request, "generated_kb")
+    return _counted
+
+
+def searched(text):
+    return kb_search.search(Position.objects.order_by(*Position._meta.ordering), text)
+
+
+def page_keys(text, walk, start=0):
+    with kb_search.walking(walk):
+        return list(searched(text).values_list("pk", flat=True)[start : start + 101])
+
+
+def test_a_common_phrase_walks_and_is_counted_close_to_its_matches(generated_kb):
+    matches = searched(f'"{PHRASE}"').count()
+    assert matches > 1000
+
+    plan = kb_search.page_plan(searched(f'"{PHRASE}"'), 101)
+    assert plan.walk
+    assert 0.8 * matches <= plan.count <= 1.25 * matches  # the planners' own estimates were far off
+
+
+def test_a_walked_page_is_the_page_the_sort_reads(generated_kb):
+    for start in (0, 300):
+        walked = page_keys(f'"{PHRASE}"', walk=True, start=start)
+        assert len(walked) == 101
+        assert walked == page_keys(f'"{PHRASE}"', walk=False, start=start)
+    with CaptureQueriesContext(connection) as queries:
+        page_keys(f'"{PHRASE}"', walk=True)
+    assert WALKING_SQL in queries.captured_queries[-1]["sql"]
+
+
+def test_a_surname_few_positions_have_is_counted_exactly_and_sorted(generated_kb):
+    official = Official.objects.filter(positions__isnull=False).order_by("pk").first()
+    surname = official.name.split()[-1]
+    matches = searched(surname).count()
+    assert 0 < matches <= 1000
+    assert kb_search.page_plan(searched(surname), 101) == kb_search.PagePlan(matches, walk=False)
+
+
+def test_an_order_by_relevance_never_walks(generated_kb):
+    ranked = kb_search.with_relevance(searched(f'"{PHRASE}"'), kb_search.prepare(f'"{PHRASE}"', Position.objects.all()))
+    assert not kb_search.page_plan(ranked.order_by(f"-{kb_search.RELEVANCE}"), 101).walk
+
+
+def test_the_positions_list_reads_a_common_phrase_by_walking(generated_kb):
+    with CaptureQueriesContext(connection) as queries:
+        response = APIClient().get("/api/v1/positions/", {"search": f'"{PHRASE}"', "limit": 100})
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["results"]) == 100 and body["count"] > 1000
+    keys = [query["sql"] for query in queries.captured_queries if "LIMIT 101" in query["sql"]]
+    assert len(keys) == 1 and WALKING_SQL in keys[0]
