@@ -473,7 +473,7 @@ def _leg(leg, sizes, small, large, add):
             f"Datasette {large}",
             f"API/Datasette ≥ {DATASETTE_TARGET:.0f} ({small} / {large})",
         ]
-    header += [f"queries {small} / {large}", f"rows {large}", "floor growth"]
+    header += [f"queries {small} / {large}", f"rows {small} / {large}", "floor growth"]
     add("| " + " | ".join(header) + " |")
     add("|" + " --- |" + " ---: |" * (len(header) - 1))
     for name, operation in leg["operations"].items():
@@ -503,7 +503,7 @@ def _leg(leg, sizes, small, large, add):
                 else "–"
             )
         cells.append(" / ".join(_queries(figure) for figure in api))
-        cells.append(str(api[1].get("rows", "–")) if ok(api[1]) else "–")
+        cells.append(" / ".join(str(figure.get("rows", "–")) if ok(figure) else "–" for figure in api))
         cells.append(times(growth(operation, sizes, "floor")))
         add("| " + " | ".join(cells) + " |")
     add("")

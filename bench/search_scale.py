@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import run  # noqa: E402
 
-OPERATIONS = ("search", "search_phrase", "search_misspelt")
+OPERATIONS = ("search_word", "search_phrase", "search_misspelt")
 
 
 def main():

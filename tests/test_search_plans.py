@@ -88,3 +88,19 @@ def test_the_positions_list_reads_a_common_phrase_by_walking(generated_kb):
     assert len(body["results"]) == 100 and body["count"] > 1000
     keys = [query["sql"] for query in queries.captured_queries if "LIMIT 101" in query["sql"]]
     assert len(keys) == 1 and WALKING_SQL in keys[0]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 tables")
+def test_sqlite_counts_a_search_alone_on_its_fts_table_and_with_a_filter_on_the_positions(generated_kb):
+    phrase = f'"{PHRASE}"'
+    program = Position.objects.order_by("pk").values_list("program", flat=True).first()
+    for queryset, counted_on in (
+        (searched(phrase), "SELECT rowid AS pk FROM kb_search_position_exact"),
+        (searched(phrase).filter(program=program), 'FROM "kb_position"'),
+    ):
+        matches = queryset.count()
+        with CaptureQueriesContext(connection) as queries:
+            plan = kb_search.page_plan(queryset, 101)
+        (count_sql,) = [query["sql"] for query in queries.captured_queries]
+        assert counted_on in count_sql
+        assert plan.count == matches if matches <= 1000 else 0.8 * matches <= plan.count <= 1.25 * matches

@@ -127,9 +127,15 @@ def _count_in_physical_order(queryset):
         )
         params = [table, table, *params]
     else:
-        # SQLite looks the full-text matches up by rowid, in rowid order.
-        sql, params = queryset.order_by().values("pk")[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
+        # SQLite looks the full-text matches up by rowid, in rowid order. A search alone is counted
+        # on its FTS5 table, which stops at the limit; `pk IN (its matches)` would find them all first.
         first, last = f"(SELECT min({pk}) FROM {table})", f"(SELECT max({pk}) FROM {table})"
+        alone = _query.only_fts_match(queryset.query.where)
+        if alone is not None:
+            sql, params = f"SELECT rowid AS pk FROM {alone.table} WHERE {alone.table} MATCH %s", [alone.match]
+            sql += f" LIMIT {EXACT_COUNT_LIMIT + 1}"
+        else:
+            sql, params = queryset.order_by().values("pk")[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
         statement = (
             f"SELECT count(*), max(found.pk) - {first} + 1, {last} - {first} + 1, {last} - {first} + 1 "
             f"FROM ({sql}) found"

@@ -24,6 +24,8 @@ from operator import or_
 
 from django.db import connections
 from django.db.models import BooleanField, Case, Expression, F, IntegerField, Value, When
+from django.db.models.lookups import Exact
+from django.db.models.sql.where import WhereNode
 
 from kb.search import index, names, syntax
 from kb.search.kinds import NAMED_KINDS
@@ -248,6 +250,18 @@ def walking(walk=True):
         yield
     finally:
         _walking.reset(token)
+
+
+def only_fts_match(where):
+    """The FtsMatch that is a query's whole condition (a search and no other filter), or None."""
+    node = where
+    while isinstance(node, WhereNode):  # filter(condition) nests it, as `condition = True`
+        if node.negated or len(node.children) != 1:
+            return None
+        (node,) = node.children
+    if isinstance(node, Exact) and node.rhs is True:
+        node = node.lhs
+    return node if isinstance(node, FtsMatch) and not node.negated else None
 
 
 class TsMatch(Expression):
