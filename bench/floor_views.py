@@ -20,11 +20,11 @@ import datetime
 import orjson
 from django.http import HttpResponse
 
-from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, bounded_count, read_page
+from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, bounded_count, read_page, read_searched_page
 from api.writers import WRITERS, Context, Urls
 from kb.intervals import may_fall_on_or_after
 from kb.models import Jurisdiction, Official, Organization, Position, Program, Reason, Source
-from kb.search import page_plan, search, walking
+from kb.search import page_plan, search
 
 POSITION = WRITERS["position"]
 
@@ -182,14 +182,19 @@ def _page(request, queryset):
     limit = int(params.get("limit", DEFAULT_LIMIT))
     offset = int(params.get("offset", 0))
     key_order = KeyOrder.of(queryset)
-    searched = "search" in params
-    plan = page_plan(queryset, (0 if "cursor" in params else offset) + limit + 1) if searched else None
-    with walking(plan is not None and plan.walk):
-        if "cursor" in params:
-            values, _ = key_order.decode(params["cursor"])
-            rows = read_page(queryset.filter(key_order.after(values)), POSITION.rows, 0, limit + 1, searched)
-        else:
-            rows = read_page(queryset, POSITION.rows, offset, offset + limit + 1, searched)
+    plan = page_plan(queryset, (0 if "cursor" in params else offset) + limit + 1) if "search" in params else None
+
+    def read(page, start, stop, after=None):
+        if plan is None:
+            return read_page(page, POSITION.rows, start, stop)
+        return read_searched_page(page, POSITION.rows, start, stop, plan, after)
+
+    if "cursor" in params:
+        values, _ = key_order.decode(params["cursor"])
+        after = key_order.after(values)
+        rows = read(queryset.filter(after), 0, limit + 1, after)
+    else:
+        rows = read(queryset, offset, offset + limit + 1)
     has_next = len(rows) > limit
     rows = rows[:limit]
     count = plan.count if plan is not None else bounded_count(queryset)

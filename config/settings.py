@@ -187,7 +187,11 @@ def _database(url):
     if database["ENGINE"] == "django.db.backends.postgresql":
         # A database that is down or unreachable fails the request within seconds (a 503), instead
         # of holding a worker for the operating system's TCP timeout.
-        database.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DJANGO_DB_CONNECT_TIMEOUT", 2)
+        options = database.setdefault("OPTIONS", {})
+        options["connect_timeout"] = env_int("DJANGO_DB_CONNECT_TIMEOUT", 2)
+        # Every table scan starts at the table's first block, not where another scan has got to:
+        # a searched list's count measures how far into the table its matches go (kb.search.page_plan).
+        options["options"] = f"{options.get('options', '')} -c synchronize_seqscans=off".strip()
     elif database["ENGINE"] == "django.db.backends.sqlite3":
         # A transaction takes SQLite's write lock when it begins, and a second writer waits for it:
         # begun as a reader, it could not upgrade while the first wrote, and failed at once

@@ -19,7 +19,7 @@ from tests.synthetic_kb import refuse_transactional, synthetic_kb_fixture
 POSITIONS = 12_000
 # A tenth or so of the synthetic positions quote it.
 PHRASE = synthetic.STANCE_PHRASES["refuses"]
-WALKING_SQL = "COALESCE" if connection.vendor == "postgresql" else '+"kb_position"."id" IN'
+WALKING_SQL = 'COALESCE("kb_position"."kb_search_' if connection.vendor == "postgresql" else '+"kb_position"."id" IN'
 
 _generated = synthetic_kb_fixture(POSITIONS)
 
@@ -72,7 +72,7 @@ def test_a_surname_few_positions_have_is_counted_exactly_and_sorted(generated_kb
     surname = official.name.split()[-1]
     matches = searched(surname).count()
     assert 0 < matches <= 1000
-    assert kb_search.page_plan(searched(surname), 101) == kb_search.PagePlan(matches, walk=False)
+    assert kb_search.page_plan(searched(surname), 101) == kb_search.PagePlan(matches)
 
 
 def test_an_order_by_relevance_never_walks(generated_kb):
@@ -104,3 +104,39 @@ def test_sqlite_counts_a_search_alone_on_its_fts_table_and_with_a_filter_on_the_
         (count_sql,) = [query["sql"] for query in queries.captured_queries]
         assert counted_on in count_sql
         assert plan.count == matches if matches <= 1000 else 0.8 * matches <= plan.count <= 1.25 * matches
+
+
+def test_matches_crowded_into_the_last_years_stop_the_walk_short_and_are_sorted(generated_kb):
+    """Common overall, but all at the end of the date order: walking would read nearly every row first."""
+    last = Position.objects.order_by("-date_earliest").values_list("date_earliest", flat=True).first().year
+    years = f"{last - 2} OR {last - 1}"
+    assert kb_search.page_plan(searched(years), 11).walk
+    expected = list(searched(years).values_list("slug", flat=True)[:10])
+
+    with CaptureQueriesContext(connection) as queries:
+        response = APIClient().get("/api/v1/positions/", {"search": years, "limit": 10})
+    assert [position["slug"] for position in response.json()["results"]] == expected
+    walked, sorted_ = [query["sql"] for query in queries.captured_queries if "LIMIT 11" in query["sql"]]
+    assert WALKING_SQL in walked and '"date_earliest" <=' in walked
+    assert WALKING_SQL not in sorted_
+
+
+def test_a_cursor_page_of_a_common_phrase_walks_from_the_cursor(generated_kb):
+    client = APIClient()
+    first = client.get("/api/v1/positions/", {"search": f'"{PHRASE}"', "limit": 100, "offset": 900}).json()
+    assert "cursor=" in first["next"]
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(first["next"]).json()
+    expected = list(searched(f'"{PHRASE}"').values_list("slug", flat=True)[1000:1100])
+    assert [position["slug"] for position in second["results"]] == expected
+    keys = [query["sql"] for query in queries.captured_queries if "LIMIT 101" in query["sql"]]
+    assert len(keys) == 1 and WALKING_SQL in keys[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronized scans")
+@pytest.mark.django_db
+def test_postgresql_table_scans_start_at_the_first_block():
+    """A scan that joined another where it had got to would make the count's measure meaningless."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronize_seqscans")
+        assert cursor.fetchone() == ("off",)

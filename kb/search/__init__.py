@@ -80,13 +80,24 @@ def with_relevance(queryset, prepared):
 _connect_signals()
 
 
+# How many times the rows the share of matches predicts a walk reads before it gives up.
+WALK_MARGIN = 8
+
+
 @dataclass
 class PagePlan:
     """How to read a page of a searched list: its count (exact up to EXACT_COUNT_LIMIT, estimated
-    past it) and whether to walk the order's index (`with walking(plan.walk)`)."""
+    past it) and, when walking the order's index is cheaper, how many rows of the order at most
+    to walk (`walk_rows`, several times what the share of matches predicts: matches can crowd
+    into one stretch of the order, a year's positions for "2019", and walking then reads
+    everything before it; api.pagination.read_searched_page stops there and sorts instead)."""
 
     count: int
-    walk: bool = False
+    walk_rows: int = 0
+
+    @property
+    def walk(self):
+        return self.walk_rows > 0
 
 
 def page_plan(queryset, page_size):
@@ -108,8 +119,10 @@ def page_plan(queryset, page_size):
     if not share_read or not rows:  # PostgreSQL before its first ANALYZE
         return PagePlan(bounded_count(queryset))
     matches = max(EXACT_COUNT_LIMIT + 1, round(counted / share_read))
-    frequency = counted / (share_read * rows)
-    return PagePlan(matches, walk=page_size / frequency < matches)
+    rows_to_fill = page_size * share_read * rows / counted  # page_size / f
+    if rows_to_fill >= matches:
+        return PagePlan(matches)
+    return PagePlan(matches, walk_rows=max(EXACT_COUNT_LIMIT, round(WALK_MARGIN * rows_to_fill)))
 
 
 def _count_in_physical_order(queryset):
