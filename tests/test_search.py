@@ -85,6 +85,25 @@ def test_the_syntax_reads_words_phrases_exclusions_and_or(text, expected):
     assert shape(syntax.parse(text)) == expected
 
 
+def test_the_index_is_asked_for_a_phrase_s_uncommon_words_and_no_exclusions():
+    (group,) = syntax.parse('"refused to sign on" -"New York" Heff*').groups
+    assert syntax.to_index_tsquery(group) == "( ( 'refused' & 'sign' ) ) & ( ( 'Heff':* ) )"
+    (rare,) = syntax.parse('"to be or not to be"').groups
+    assert syntax.to_index_tsquery(rare) == "( ( 'not' ) )"
+    (common,) = syntax.parse('"as it is"').groups
+    assert syntax.to_index_tsquery(common) == "( ( 'as' & 'it' & 'is' ) )"
+    (words,) = syntax.parse("Heffernan -Cuomo").groups
+    assert syntax.to_index_tsquery(words) is None
+
+
+@pytest.mark.usefixtures("knowledge_base")
+def test_a_phrase_with_common_words_is_still_matched_in_order():
+    """The index is asked for fewer words; the phrase is still checked, in order, on each record."""
+    found = kb_search.search(Position.objects.all(), '"will refuse to sign"')
+    assert found and all("will refuse to sign" in position.search_text.casefold() for position in found)
+    assert not kb_search.search(Position.objects.all(), '"refuse will sign to"').exists()
+
+
 def test_at_most_ten_clauses_are_used():
     query = syntax.parse(" ".join(f"word{number}" for number in range(30)))
 

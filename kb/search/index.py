@@ -10,9 +10,10 @@ phrases). Both ignore case and accents, and split words as kb.search.text does.
   external-content tables over the view `kb_search_<kind>` (the record's id, head and
   document), kept current by triggers on the kind's table: in the same transaction as any
   write, whatever makes it (the ORM, load_kb, the synthetic generator's bulk inserts).
-- PostgreSQL: GIN indexes on `to_tsvector('kb_stem' | 'kb_exact', <document>)`, the text search
-  configurations of migration 0104 (unaccent, then Porter's stemmer or none). The index name
-  carries a hash of its definition, so a changed declaration builds a new index.
+- PostgreSQL: stored vectors, generated columns holding `to_tsvector('kb_stem' | 'kb_exact',
+  <document>)` in the text search configurations of migration 0104 (unaccent, then Porter's
+  stemmer or none), and a GIN index on each. Column and index names carry a hash of their
+  definitions, so a changed declaration makes new ones.
 
 Names: triggers on every table holding names change `kb_search_state.names_token`, which tells
 each process when to load its kb.search.names book again.

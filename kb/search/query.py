@@ -271,9 +271,11 @@ class TsMatch(Expression):
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, kind, config, tsquery, columns=None):
+    def __init__(self, kind, config, tsquery, columns=None, index_tsquery=None):
         super().__init__(output_field=BooleanField())
         self.kind, self.config, self.tsquery = kind, config, tsquery
+        # What the GIN index is asked (syntax.to_index_tsquery), when it is not the tsquery itself.
+        self.index_tsquery = index_tsquery if index_tsquery != tsquery else None
         self.columns = tuple(columns) if columns is not None else None
         self.references = [F("pk"), *(F(name) for name in self.columns or ())]
 
@@ -288,9 +290,14 @@ class TsMatch(Expression):
         query = f"to_tsquery('{self.config}'::regconfig, %s)"
         if self.columns is None:
             table = pk.rsplit(".", 1)[0]  # the query's name for the kind's table: "kb_position", or an alias
-            condition = f'{table}."{index.postgresql_column(self.kind, self.config)}" @@ {query}'
+            vector = f'{table}."{index.postgresql_column(self.kind, self.config)}"'
             # COALESCE: a condition no index answers, which the planner takes to match half the rows.
-            return (f"COALESCE({condition}, false)" if _walking.get() else condition), [self.tsquery]
+            checked = f"COALESCE({vector} @@ {query}, false)"
+            if _walking.get():
+                return checked, [self.tsquery]
+            if self.index_tsquery:
+                return f"({vector} @@ {query} AND {checked})", [self.index_tsquery, self.tsquery]
+            return f"{vector} @@ {query}", [self.tsquery]
         by_attname = dict(zip(self.columns, compiled, strict=True))
         text = index.postgresql_text(self.kind, self.columns, lambda field: by_attname[field.attname])
         return f"to_tsvector('{self.config}'::regconfig, {text}) @@ {query}", [self.tsquery]
@@ -312,7 +319,9 @@ def _group_condition(kind, group, vendor):
             continue
         if vendor == "postgresql":
             config = index.EXACT_CONFIG if exact else index.STEM_CONFIG
-            conditions.append(TsMatch(kind, config, syntax.to_tsquery(clauses)))
+            conditions.append(
+                TsMatch(kind, config, syntax.to_tsquery(clauses), index_tsquery=syntax.to_index_tsquery(clauses))
+            )
             continue
         table = index.exact_table(kind) if exact else index.stem_table(kind)
         if any(not clause.negated for clause in clauses):

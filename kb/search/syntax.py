@@ -250,6 +250,37 @@ def to_tsquery(clauses):
     return " & ".join(("!" if clause.negated else "") + term_tsquery(clause.term) for clause in clauses)
 
 
+# Words in most English texts. A GIN index asked for a phrase intersects the lists of the rows
+# of each of its words, and the lists of these hold most rows: to_index_tsquery() leaves them out.
+COMMON_WORDS = frozenset(
+    "a an and are as at be been by for from had has have he her his in is it its of on or she that the "
+    "their they this to was were will with".split()
+)
+
+
+def to_index_tsquery(clauses):
+    """What a GIN index is asked for the clauses: their phrases' words, without the common ones,
+    in any order, and no exclusions. Every record the clauses find has them; the clauses then
+    check order and exclusions on each record's stored vector. None: no phrase, the index is asked
+    for the clauses themselves."""
+    positive = [clause for clause in clauses if not clause.negated]
+    if not any(len(phrase) > 1 for clause in positive for option in clause.term.options for phrase in option):
+        return None
+    terms = []
+    for clause in clauses:
+        if clause.negated:
+            continue
+        options = []
+        for option in clause.term.options:
+            words = []
+            for phrase in option:
+                rare = [word for word in phrase if word.rstrip(PREFIX_MARK).casefold() not in COMMON_WORDS]
+                words += rare or list(phrase)
+            options.append(" & ".join(_tsquery_word(word) for word in words))
+        terms.append("( " + " | ".join(f"( {option} )" for option in options) + " )")
+    return " & ".join(terms) or None
+
+
 def _match_phrase(phrase):
     words = " ".join(word.rstrip(PREFIX_MARK).replace('"', '""') for word in phrase)
     return f'"{words}"' + (" *" if is_prefix(phrase[-1]) else "")
