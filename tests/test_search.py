@@ -104,6 +104,29 @@ def test_a_phrase_with_common_words_is_still_matched_in_order():
     assert not kb_search.search(Position.objects.all(), '"refuse will sign to"').exists()
 
 
+@pytest.mark.usefixtures("knowledge_base")
+@pytest.mark.parametrize(
+    "text",
+    ['"Mary E. Heffernan"', '"will refuse to sign"', '"Secure Communities" "Heffernan"', '"U.S. Department"', "AP", '"won t"'],
+)
+def test_a_walked_search_finds_what_the_index_finds(text):
+    """Walking tests each row (a stored vector, FTS5's matches, or an exact phrase on the row's words)."""
+    ordered = Position.objects.order_by(*Position._meta.ordering)
+    found = list(kb_search.search(ordered, text).values_list("slug", flat=True))
+    with kb_search.walking():
+        walked = list(kb_search.search(ordered, text).values_list("slug", flat=True))
+    assert found and walked == found
+
+
+def test_an_exact_phrase_is_tested_on_a_row_s_words_without_case_or_accents():
+    spec = search_query.json.dumps([[["muller", "said"]], [["heffernan"]]])
+    assert search_query.text_has_phrases("Gov MÜLLER said today", spec)
+    assert search_query.text_has_phrases("per Heffernan", spec)
+    assert not search_query.text_has_phrases("Muller never said", spec)
+    assert not search_query.text_has_phrases("Hefferman", spec)
+    assert not search_query.text_has_phrases(None, spec)
+
+
 def test_at_most_ten_clauses_are_used():
     query = syntax.parse(" ".join(f"word{number}" for number in range(30)))
 

@@ -13,6 +13,7 @@
 from dataclasses import dataclass
 
 from django.db import connections
+from django.db.backends.signals import connection_created
 from django.db.models.expressions import RawSQL
 
 from config.counting import EXACT_COUNT_LIMIT, bounded_count
@@ -78,6 +79,7 @@ def with_relevance(queryset, prepared):
 
 
 _connect_signals()
+connection_created.connect(_query.register_phrases_function, dispatch_uid="kb.search.phrases")
 
 
 # How many times the rows the share of matches predicts a walk reads before it gives up.
@@ -126,7 +128,10 @@ def page_plan(queryset, page_size):
 
 
 def _count_in_physical_order(queryset):
-    """(matches up to EXACT_COUNT_LIMIT + 1, the share of the table read to find them, its rows)."""
+    """(matches up to EXACT_COUNT_LIMIT + 1, the share of the table's rows read to find them, its rows).
+
+    The share is taken from the first match on: blocks before it may hold only rows a rollback or
+    a bulk delete left for vacuum (PostgreSQL), or ids long deleted (SQLite)."""
     connection = connections[queryset.db]
     model = queryset.model
     table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)
@@ -134,7 +139,7 @@ def _count_in_physical_order(queryset):
         located = queryset.order_by().annotate(_row=RawSQL(f"{table}.ctid", [])).values_list("_row")
         sql, params = located[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
         statement = (
-            "SELECT count(*), (max(found._row)::text::point)[0] + 1, "
+            "SELECT count(*), (min(found._row)::text::point)[0], (max(found._row)::text::point)[0], "
             "(SELECT relpages FROM pg_class WHERE oid = %s::regclass), "
             f"(SELECT reltuples FROM pg_class WHERE oid = %s::regclass) FROM ({sql}) found"
         )
@@ -149,13 +154,13 @@ def _count_in_physical_order(queryset):
             sql += f" LIMIT {EXACT_COUNT_LIMIT + 1}"
         else:
             sql, params = queryset.order_by().values("pk")[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
+        span = f"{last} - {first} + 1"
         statement = (
-            f"SELECT count(*), max(found.pk) - {first} + 1, {last} - {first} + 1, {last} - {first} + 1 "
-            f"FROM ({sql}) found"
+            f"SELECT count(*), min(found.pk) - {first}, max(found.pk) - {first}, {span}, {span} FROM ({sql}) found"
         )
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        counted, reached, extent, rows = cursor.fetchone()
+        counted, first_found, last_found, extent, rows = cursor.fetchone()
     if not counted or not extent or extent <= 0 or not rows or rows <= 0:
         return counted, None, None
-    return counted, min(1.0, reached / extent), rows
+    return counted, min(1.0, (last_found - first_found + 1) / max(1, extent - first_found)), rows
