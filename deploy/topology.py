@@ -48,6 +48,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 VENV_BIN = ROOT / ".venv" / "bin"
 HOST = "127.0.0.1"  # the only address anything here listens on or talks to
+# As docker-compose.yml's database services: PostgreSQL's default 128 MB of shared buffers holds
+# less than the positions table at 200,000 positions (docs/scaling.md).
+SHARED_BUFFERS = "1GB"
 # nginx connects to gunicorn from this loopback address, the only one the app trusts for
 # X-Forwarded-*: a client on the machine that talks to gunicorn directly comes from 127.0.0.1.
 PROXY_ADDRESS = "127.0.0.2"
@@ -196,7 +199,7 @@ class Postgres:
         options = (
             f"-c port={self.port} -c listen_addresses={HOST} -c unix_socket_directories={self.directory} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 "
-            "-c wal_retrieve_retry_interval=500ms"
+            f"-c wal_retrieve_retry_interval=500ms -c shared_buffers={SHARED_BUFFERS}"
         )
         self._run(self.bindir / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "60", "-o", options, "start")
 

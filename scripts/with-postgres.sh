@@ -50,12 +50,16 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# The server settings of production (docker-compose.yml, deploy/topology.py): the default 128 MB
+# of shared buffers holds less than the positions table at 200,000 positions (docs/scaling.md).
+shared_buffers=1GB
+
 # A free port can be taken between asking and listening: try a few.
 for attempt in 1 2 3; do
   port=$(free_port)
   # Durability is worth nothing in a cluster thrown away after the run; speed is.
   if "${as_server[@]}" "$bindir/pg_ctl" -D "$data" -l "$cluster/server.log" -w -t 60 -o \
-    "-c port=$port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$cluster -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    "-c port=$port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$cluster -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=$shared_buffers" \
     start >/dev/null; then
     break
   fi

@@ -107,7 +107,14 @@ def test_a_phrase_with_common_words_is_still_matched_in_order():
 @pytest.mark.usefixtures("knowledge_base")
 @pytest.mark.parametrize(
     "text",
-    ['"Mary E. Heffernan"', '"will refuse to sign"', '"Secure Communities" "Heffernan"', '"U.S. Department"', "AP", '"won t"'],
+    [
+        '"Mary E. Heffernan"',
+        '"will refuse to sign"',
+        '"Secure Communities" "Heffernan"',
+        '"U.S. Department"',
+        "AP",
+        '"won t"',
+    ],
 )
 def test_a_walked_search_finds_what_the_index_finds(text):
     """Walking tests each row (a stored vector, FTS5's matches, or an exact phrase on the row's words)."""

@@ -388,6 +388,15 @@ def test_compose_runs_the_services_the_tests_run(compose):
     assert set(compose["services"]) == set(SERVICES)
 
 
+def test_compose_s_databases_have_the_shared_buffers_the_tests_and_the_benchmark_ran(compose):
+    from deploy.topology import SHARED_BUFFERS
+
+    for service in ("db", "db-replica"):
+        command = compose["services"][service]["command"]
+        assert command[command.index("-c") + 1] == f"shared_buffers={SHARED_BUFFERS}"
+    assert f"\nshared_buffers={SHARED_BUFFERS}\n" in (ROOT / "scripts" / "with-postgres.sh").read_text()
+
+
 def test_compose_mounts_the_nginx_file_the_tests_run(compose):
     from deploy.topology import TEMPLATE
 

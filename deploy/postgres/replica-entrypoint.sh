@@ -11,4 +11,4 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   done
   chmod 700 "$PGDATA"
 fi
-exec postgres
+exec postgres "$@"
