@@ -166,7 +166,7 @@ class KeyOrder:
         return value
 
 
-def read_page(queryset, rows_of, start, stop, keys_apart=False):
+def read_page(queryset, rows_of, start, stop, plan=None, after=None):
     """Rows `start` to `stop` of `queryset`, as `rows_of(page)` writes them (a writer's rows).
 
     The page's keys are read first, on their own: the filters and the order need only the
@@ -176,10 +176,33 @@ def read_page(queryset, rows_of, start, stop, keys_apart=False):
     before sorting would cost what the table holds, not what the page shows. The API's lists
     and the benchmark's floor read their pages here.
 
-    `keys_apart` (a search) reads the keys in a query of their own, one more: as a subquery,
-    PostgreSQL joins every match to its holders before it keeps the page (measured: 20x slower
-    at 200,000 positions than at 2,000; docs/search.md).
+    A search has a `plan` (kb.search.page_plan). Its keys come in a query of their own, one more:
+    as a subquery, PostgreSQL joins every match to its holders before it keeps the page (20x
+    slower at 200,000 positions than at 2,000; docs/search.md). When the plan says to walk, the
+    order's index is walked at most `plan.walk_rows` rows on from `after` (a cursor's condition);
+    if that did not fill the page, or the plan says to sort, the matches are sorted. Either way
+    the page is the same: a walk stopped early has read a prefix of the matches in order.
     """
+    if plan is None:
+        return _read_keys_then_rows(queryset, rows_of, start, stop)
+    order = list(queryset.query.order_by or queryset.model._meta.ordering)
+    if plan.walk and order and isinstance(order[0], str):
+        name = order[0].lstrip("-")
+        everything = queryset.model._default_manager.order_by(*order)
+        if after is not None:
+            everything = everything.filter(after)
+        horizon = list(everything.values_list(name, flat=True)[plan.walk_rows : plan.walk_rows + 1])
+        bounded = queryset
+        if horizon:
+            bounded = queryset.filter(**{f"{name}__{'gte' if order[0].startswith('-') else 'lte'}": horizon[0]})
+        with kb_search.walking():
+            rows = _read_keys_then_rows(bounded, rows_of, start, stop, keys_apart=True)
+        if len(rows) == stop - start or not horizon:
+            return rows
+    return _read_keys_then_rows(_sorting(queryset, order), rows_of, start, stop, keys_apart=True)
+
+
+def _read_keys_then_rows(queryset, rows_of, start, stop, keys_apart=False):
     query = queryset.query
     if (
         query.distinct
@@ -196,28 +219,6 @@ def read_page(queryset, rows_of, start, stop, keys_apart=False):
     # What the rows read besides columns (as_of's `in_force`), as the filtered queryset computed it.
     page = page.annotate(**dict(query.annotations)) if query.annotations else page
     return list(rows_of(page.order_by(*(query.order_by or queryset.model._meta.ordering))))
-
-
-def read_searched_page(queryset, rows_of, start, stop, plan, after=None):
-    """read_page for a search, as `plan` (kb.search.page_plan) says: walking the order's index, at
-    most as far as the row `plan.walk_rows` rows on in the order from `after` (a cursor's
-    condition); then, if that did not fill the page, by sorting the matches. Either way the page
-    is the same: a walk stopped early has read a prefix of the matches in order."""
-    order = list(queryset.query.order_by or queryset.model._meta.ordering)
-    if plan.walk and order and isinstance(order[0], str):
-        name = order[0].lstrip("-")
-        everything = queryset.model._default_manager.order_by(*order)
-        if after is not None:
-            everything = everything.filter(after)
-        horizon = list(everything.values_list(name, flat=True)[plan.walk_rows : plan.walk_rows + 1])
-        bounded = queryset
-        if horizon:
-            bounded = queryset.filter(**{f"{name}__{'gte' if order[0].startswith('-') else 'lte'}": horizon[0]})
-        with kb_search.walking():
-            rows = read_page(bounded, rows_of, start, stop, keys_apart=True)
-        if len(rows) == stop - start or not horizon:
-            return rows
-    return read_page(_sorting(queryset, order), rows_of, start, stop, keys_apart=True)
 
 
 def _sorting(queryset, order):
@@ -298,10 +299,10 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
                 errors.update(error.detail)
         return errors
 
-    def paginate_queryset(self, queryset, request, view=None, rows=None, keys_apart=False):
+    def paginate_queryset(self, queryset, request, view=None, rows=None, searched=False):
         """The page's rows: `rows(queryset)` (a writer's `values()` rows), read after the page's keys
-        (read_page; `keys_apart` for a search). Counting stays on the queryset itself, without the
-        rows' joins."""
+        (read_page; as kb.search.page_plan says, for a search). Counting stays on the queryset itself,
+        without the rows' joins."""
         self.request = request
         rows_of = rows or (lambda page: page.values())
         self.limit = self.get_limit(request)
@@ -311,7 +312,7 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         self.first_values = self.last_values = None
         self.backwards = False
         # A search counts first: how many rows match tells how its page is best read (kb.search.page_plan).
-        plan = kb_search.page_plan(queryset, (0 if cursor else self.offset) + self.limit + 1) if keys_apart else None
+        plan = kb_search.page_plan(queryset, (0 if cursor else self.offset) + self.limit + 1) if searched else None
         rows = self._read(queryset, rows_of, cursor, plan)
         self.count = plan.count if plan is not None else bounded_count(queryset)
         self.using_cursor = cursor is not None
@@ -322,11 +323,6 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         return rows
 
     def _read(self, queryset, rows_of, cursor, plan):
-        def read(page, start, stop, after=None):
-            if plan is None:
-                return read_page(page, rows_of, start, stop)
-            return read_searched_page(page, rows_of, start, stop, plan, after)
-
         if cursor is not None:
             if self.key_order is None:
                 raise exceptions.ValidationError(
@@ -337,7 +333,7 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
             page = queryset.filter(after)
             if self.backwards:
                 page = page.order_by(*self.key_order.reversed())
-            rows = read(page, 0, self.limit + 1, after)
+            rows = read_page(page, rows_of, 0, self.limit + 1, plan, after)
             more = len(rows) > self.limit
             rows = rows[: self.limit]
             if self.backwards:
@@ -347,7 +343,11 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
                 self.has_next, self.has_previous = more, True
         else:
             # Past any table's size, and past what a database's integers hold: nothing to read.
-            rows = read(queryset, self.offset, self.offset + self.limit + 1) if self.offset < MAX_OFFSET else []
+            rows = (
+                read_page(queryset, rows_of, self.offset, self.offset + self.limit + 1, plan)
+                if self.offset < MAX_OFFSET
+                else []
+            )
             self.has_next = len(rows) > self.limit
             rows = rows[: self.limit]
             self.has_previous = self.offset > 0

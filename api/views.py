@@ -192,7 +192,7 @@ class KnowledgeBaseReads:
             return csv.streaming_response(self, queryset, self.csv_filename())
         prepared = getattr(self.filterset, "search_prepared", None)
         rows = self.paginator.paginate_queryset(
-            queryset, self.request, rows=self.writer.rows, keys_apart=prepared is not None
+            queryset, self.request, rows=self.writer.rows, searched=prepared is not None
         )
         response = self.paginator.get_paginated_response(self.writer.write(rows, self.writing_context()))
         counted = facets.count(self, queryset, self.paginator.count)

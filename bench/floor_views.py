@@ -20,7 +20,7 @@ import datetime
 import orjson
 from django.http import HttpResponse
 
-from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, bounded_count, read_page, read_searched_page
+from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, bounded_count, read_page
 from api.writers import WRITERS, Context, Urls
 from kb.intervals import may_fall_on_or_after
 from kb.models import Jurisdiction, Official, Organization, Position, Program, Reason, Source
@@ -183,18 +183,12 @@ def _page(request, queryset):
     offset = int(params.get("offset", 0))
     key_order = KeyOrder.of(queryset)
     plan = page_plan(queryset, (0 if "cursor" in params else offset) + limit + 1) if "search" in params else None
-
-    def read(page, start, stop, after=None):
-        if plan is None:
-            return read_page(page, POSITION.rows, start, stop)
-        return read_searched_page(page, POSITION.rows, start, stop, plan, after)
-
     if "cursor" in params:
         values, _ = key_order.decode(params["cursor"])
         after = key_order.after(values)
-        rows = read(queryset.filter(after), 0, limit + 1, after)
+        rows = read_page(queryset.filter(after), POSITION.rows, 0, limit + 1, plan, after)
     else:
-        rows = read(queryset, offset, offset + limit + 1)
+        rows = read_page(queryset, POSITION.rows, offset, offset + limit + 1, plan)
     has_next = len(rows) > limit
     rows = rows[:limit]
     count = plan.count if plan is not None else bounded_count(queryset)

@@ -8,7 +8,7 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
 from kb.models import Position
 
@@ -17,8 +17,12 @@ from kb.models import Position
 ACTIVE_SIZES = []
 
 
-def synthetic_kb_fixture(positions):
+def synthetic_kb_fixture(positions, analyzed=()):
     """A module-scoped fixture: the real knowledge base with a synthetic one of `positions` beside it.
+
+    On PostgreSQL, the `analyzed` tables are analyzed once generated: the planner's statistics and
+    a table's size in pg_class are then those of the generated rows (ANALYZE counts the rows of the
+    transaction it runs in).
 
     It is generated once for the module, inside a transaction rolled back after the module's last
     test, as Django's setUpTestData does: each test runs in a savepoint of it, so what a test
@@ -43,6 +47,10 @@ def synthetic_kb_fixture(positions):
                     stderr=io.StringIO(),
                     verbosity=0,
                 )
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        for table in sorted(analyzed):
+                            cursor.execute(f"ANALYZE {table}")
             except BaseException:
                 transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
                 outer.__exit__(None, None, None)

@@ -32,22 +32,15 @@ WATCHED_TABLES = {"kb_position", "kb_voice", "kb_citation", "kb_reason"}
 READ_AT_MOST = 10_000
 SCANS = {"Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan"}
 
-_large_kb = synthetic_kb_fixture(POSITIONS)
-
-
-@pytest.fixture(scope="module")
-def _analyzed_kb(_large_kb, django_db_blocker):
-    """Statistics of the generated rows, once: ANALYZE counts the rows of the transaction it runs in."""
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        for table in sorted(WATCHED_TABLES | {"kb_jurisdiction", "kb_official", "kb_organization", "kb_source"}):
-            cursor.execute(f"ANALYZE {table}")
-    return _large_kb
+_large_kb = synthetic_kb_fixture(
+    POSITIONS, analyzed=WATCHED_TABLES | {"kb_jurisdiction", "kb_official", "kb_organization", "kb_source"}
+)
 
 
 @pytest.fixture
-def large_kb(_analyzed_kb, db, request):
+def large_kb(_large_kb, db, request):
     refuse_transactional(request, "large_kb")
-    return _analyzed_kb
+    return _large_kb
 
 
 def rows_read(sql):

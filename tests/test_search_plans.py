@@ -32,22 +32,14 @@ def walks(sql):
     return any(marker in sql for marker in WALKING_SQL)
 
 
-_generated = synthetic_kb_fixture(POSITIONS)
-
-
-@pytest.fixture(scope="module")
-def _counted(_generated, django_db_blocker):
-    """PostgreSQL's page_plan reads the table's size where ANALYZE leaves it."""
-    if connection.vendor == "postgresql":
-        with django_db_blocker.unblock(), connection.cursor() as cursor:
-            cursor.execute("ANALYZE kb_position")
-    return _generated
+# page_plan reads the table's size where PostgreSQL's ANALYZE leaves it.
+_generated = synthetic_kb_fixture(POSITIONS, analyzed={"kb_position"})
 
 
 @pytest.fixture
-def generated_kb(_counted, db, request):
+def generated_kb(_generated, db, request):
     refuse_transactional(request, "generated_kb")
-    return _counted
+    return _generated
 
 
 def searched(text):

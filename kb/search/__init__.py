@@ -92,7 +92,7 @@ class PagePlan:
     past it) and, when walking the order's index is cheaper, how many rows of the order at most
     to walk (`walk_rows`, several times what the share of matches predicts: matches can crowd
     into one stretch of the order, a year's positions for "2019", and walking then reads
-    everything before it; api.pagination.read_searched_page stops there and sorts instead)."""
+    everything before it; api.pagination.read_page stops there and sorts instead)."""
 
     count: int
     walk_rows: int = 0

@@ -325,8 +325,7 @@ class TsMatch(Expression):
     def __init__(self, kind, config, tsquery, columns=None, index_tsquery=None):
         super().__init__(output_field=BooleanField())
         self.kind, self.config, self.tsquery = kind, config, tsquery
-        # What the GIN index is asked (syntax.to_index_tsquery), when it is not the tsquery itself.
-        self.index_tsquery = index_tsquery if index_tsquery != tsquery else None
+        self.index_tsquery = index_tsquery  # what the GIN index is asked instead (syntax.to_index_tsquery)
         self.columns = tuple(columns) if columns is not None else None
         self.references = [F("pk"), *(F(name) for name in self.columns or ())]
 
