@@ -24,6 +24,7 @@ from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, bounded_
 from api.writers import WRITERS, Context, Urls
 from kb.intervals import may_fall_on_or_after
 from kb.models import Jurisdiction, Official, Organization, Position, Program, Reason, Source
+from kb.models.positions import AS_OF_WITH_OWN_INDEX
 from kb.search import page_plan, search
 
 POSITION = WRITERS["position"]
@@ -79,7 +80,9 @@ LIST_FILTERS = {
     "date_after": lambda queryset, params: may_fall_on_or_after(queryset, "date", _day(params["date_after"])),
     "date_before": lambda queryset, params: queryset.filter(date_earliest__lte=_day(params["date_before"])),
     "source": _source,
-    "as_of": lambda queryset, params: queryset.as_of(_day(params["as_of"])),
+    "as_of": lambda queryset, params: queryset.as_of(
+        _day(params["as_of"]), by_range=not any(name in params for name in AS_OF_WITH_OWN_INDEX)
+    ),
 }
 
 
