@@ -275,6 +275,11 @@ class Position(SlugNaturalKey, Searchable):
             models.Index(fields=["program", "stance", "date_earliest", "slug"], name="kb_position_program_stance"),
             models.Index(fields=["jurisdiction", "date_earliest", "slug"], name="kb_position_jurisdiction_date"),
             models.Index(fields=["official", "date_earliest", "slug"], name="kb_position_official_date"),
+            # The common pair: a stance of a jurisdiction and its officials. Without these, PostgreSQL
+            # ANDs the holder's bitmap with the stance's, a fifth of the table (5.5 ms at 200,000
+            # positions; 0.4 with them).
+            models.Index(fields=["jurisdiction", "stance", "date_earliest", "slug"], name="kb_position_place_stance"),
+            models.Index(fields=["official", "stance", "date_earliest", "slug"], name="kb_position_official_stance"),
             models.Index(fields=["organization", "date_earliest", "slug"], name="kb_position_organization_date"),
             models.Index(
                 fields=["stance", "date_earliest", "slug", "date_latest", "in_force_from", "in_force_until"],
