@@ -501,7 +501,8 @@ def under_load(stacks, plan, options, where, database, size):
         figures = load["operations"][name] = {}
         figures["cold"], cold_queries = cold_under_load(client, stacks["cold"].base + path, options)
         # The requests wrk gave up on still hold the cold stack's workers, and the cores the cached
-        # page is measured on (as_of's cached p99 was 52 ms, after a cold p99 of 585).
+        # page is measured on: the cached p99s that missed 50 ms (as_of 52, search_word 172) came
+        # straight after the two worst cold ones (585 and 508 ms).
         stacks["cold"].drain()
         figures["revalidate"], figures["cached"] = warm_under_load(
             client, stacks["warm"].base + path, cold_queries, options

@@ -192,7 +192,7 @@ def _database(url):
         # Every table scan starts at the table's first block, not where another scan has got to:
         # a searched list's count measures how far into the table its matches go (kb.search.page_plan).
         # No parallel workers: a page needs a few hundred rows, and starting a worker costs more
-        # than reading them (?disputed=true took 16 ms so at 200,000 positions, 1.5 without).
+        # than reading them (at 200,000 positions ?disputed=true took 16 ms with one, 1.5 without).
         options["options"] = (
             f"{options.get('options', '')} -c synchronize_seqscans=off -c max_parallel_workers_per_gather=0".strip()
         )

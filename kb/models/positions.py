@@ -173,8 +173,8 @@ class PositionQuerySet(SlugQuerySet):
         answers when few positions are in force on `day` (a B-tree would read every position begun
         by then to find them). Pass `by_range=False` when another filter of AS_OF_WITH_OWN_INDEX
         narrows the list: its index reads a page in order, and the planner would add the range's
-        bitmap to it (at 200,000 positions, a program's page took 19 ms so and 6 ms without, a
-        state's 23 and 5)."""
+        bitmap to it (at 200,000 positions, a program's page took 19 ms with the range and 6
+        without; a state's, 23 and 5)."""
         certain = Q(certain_from__lte=day) & (Q(contested_from__isnull=True) | Q(contested_from__gt=day))
         in_force = self.filter(in_force_from__lte=day).filter(
             Q(in_force_until__isnull=True) | Q(in_force_until__gt=day)
