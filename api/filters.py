@@ -26,7 +26,7 @@ from kb.models import (
     SourceKind,
     Stance,
 )
-from kb.models.positions import AS_OF_WITH_OWN_INDEX
+from kb.models.positions import as_of_leaves_range_out
 
 SEARCH_HELP = (
     "Free-text search in the record's {fields}. "
@@ -317,8 +317,7 @@ class PositionFilterSet(SearchFilterSet):
         return may_fall_on_or_after(queryset, "date", day)
 
     def filter_as_of(self, queryset, name, day):
-        narrowed = any(self.form.cleaned_data.get(other) for other in AS_OF_WITH_OWN_INDEX)
-        return queryset.as_of(day, by_range=not narrowed)
+        return queryset.as_of(day, by_range=not as_of_leaves_range_out(self.form.cleaned_data))
 
     @extend_schema_field({"type": "string", "description": "An official's slug."})
     def filter_voiced_by(self, queryset, name, official):

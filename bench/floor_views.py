@@ -24,7 +24,7 @@ from api.pagination import CURSOR_FROM_OFFSET, DEFAULT_LIMIT, KeyOrder, bounded_
 from api.writers import WRITERS, Context, Urls
 from kb.intervals import may_fall_on_or_after
 from kb.models import Jurisdiction, Official, Organization, Position, Program, Reason, Source
-from kb.models.positions import AS_OF_WITH_OWN_INDEX
+from kb.models.positions import as_of_leaves_range_out
 from kb.search import page_plan, search
 
 POSITION = WRITERS["position"]
@@ -81,7 +81,10 @@ LIST_FILTERS = {
     "date_before": lambda queryset, params: queryset.filter(date_earliest__lte=_day(params["date_before"])),
     "source": _source,
     "as_of": lambda queryset, params: queryset.as_of(
-        _day(params["as_of"]), by_range=not any(name in params for name in AS_OF_WITH_OWN_INDEX)
+        _day(params["as_of"]),
+        by_range=not as_of_leaves_range_out(
+            params.dict() | {"include_sub_jurisdictions": params.get("include_sub_jurisdictions") == "true"}
+        ),
     ),
 }
 

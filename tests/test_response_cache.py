@@ -55,6 +55,13 @@ def test_a_write_makes_the_cached_page_unreachable(knowledge_base, api):
     assert queries > 1 and b"as reworded" in after.content and after.content != before.content
 
 
+def test_no_accept_header_reads_the_page_of_any_media_type(knowledge_base, api):
+    """wrk sends no Accept, curl */*: under load, the first of them computed the page again."""
+    first, _ = read(api, API + "positions/?stance=refuses", HTTP_ACCEPT="*/*")
+    again, cached = read(api, API + "positions/?stance=refuses", HTTP_ACCEPT="")
+    assert again.content == first.content and cached == 1
+
+
 def test_json_and_html_of_one_path_are_kept_apart(knowledge_base, api):
     read(api, API + "positions/?limit=2")
     html, queries = read(api, API + "positions/?limit=2", HTTP_ACCEPT="text/html")

@@ -1,7 +1,7 @@
 """PostgreSQL: statistics on the in-force days as a range, so the planner knows how many positions
 are in force on a day (`as_of`, kb.models.positions).
 
-The GiST index of migration 0021 is partial, and PostgreSQL keeps no statistics for a partial
+The GiST index of migration 0021 is partial, and the planner uses no statistics of a partial
 index's expression: it guessed 279 positions in force on 2013-03-07 at 200,000 positions, where
 there are 33,091, and read every one of them through the index to sort them (84 ms). With these
 statistics it walks the order's index instead (3 ms), and keeps the range's index for a day on

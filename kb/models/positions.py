@@ -124,10 +124,15 @@ class Event(SlugNaturalKey, Record):
 IN_FORCE_RANGE_SQL = "daterange(in_force_from, CASE WHEN in_force_until < in_force_from THEN in_force_from ELSE in_force_until END, '[)')"
 
 
-# The positions list's filters whose index finds a page in order among a few thousand rows at
-# most (Position.Meta): with one of them, as_of() leaves the range's index alone. Not `stance`: a
-# stance holds a fifth of the positions, and its count needs the range to find the few in force.
-AS_OF_WITH_OWN_INDEX = ("program", "jurisdiction", "official", "organization")
+def as_of_leaves_range_out(filters):
+    """Whether as_of() should leave the range out beside the positions list's other filters
+    ({name: value}; a filter not given is absent or None). A program, an official, an organization
+    or a jurisdiction without the ones inside it has an index that finds a page in order among a
+    few thousand rows at most. A stance (a fifth of the positions) has not, nor a country with
+    everything in it: their counts need the range to find the few in force on an early day."""
+    if any(filters.get(name) is not None for name in ("program", "official", "organization")):
+        return True
+    return filters.get("jurisdiction") is not None and not filters.get("include_sub_jurisdictions")
 
 
 class PositionQuerySet(SlugQuerySet):
@@ -171,10 +176,10 @@ class PositionQuerySet(SlugQuerySet):
 
         On PostgreSQL the days are also tested as a range, which the GiST index of migration 0021
         answers when few positions are in force on `day` (a B-tree would read every position begun
-        by then to find them). Pass `by_range=False` when another filter of AS_OF_WITH_OWN_INDEX
-        narrows the list: its index reads a page in order, and the planner would add the range's
-        bitmap to it (at 200,000 positions, a program's page took 19 ms with the range and 6
-        without; a state's, 23 and 5)."""
+        by then to find them). `by_range=False` leaves it out, where as_of_leaves_range_out() says
+        another filter's index reads the page: the planner would add the range's bitmap to that
+        index (at 200,000 positions, a program's page took 19 ms with the range and 6 without; a
+        state's, 23 and 5). A timeline keeps the range: its rows are the holder's own."""
         certain = Q(certain_from__lte=day) & (Q(contested_from__isnull=True) | Q(contested_from__gt=day))
         in_force = self.filter(in_force_from__lte=day).filter(
             Q(in_force_until__isnull=True) | Q(in_force_until__gt=day)
@@ -277,7 +282,7 @@ class Position(SlugNaturalKey, Searchable):
             models.Index(fields=["official", "date_earliest", "slug"], name="kb_position_official_date"),
             # The common pair: a stance of a jurisdiction and its officials. Without these, PostgreSQL
             # ANDs the holder's bitmap with the stance's, a fifth of the table (5.5 ms at 200,000
-            # positions; 0.4 with them).
+            # positions; 0.4 with them). "place": Django allows 30 characters.
             models.Index(fields=["jurisdiction", "stance", "date_earliest", "slug"], name="kb_position_place_stance"),
             models.Index(fields=["official", "stance", "date_earliest", "slug"], name="kb_position_official_stance"),
             models.Index(fields=["organization", "date_earliest", "slug"], name="kb_position_organization_date"),
