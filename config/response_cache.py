@@ -35,8 +35,8 @@ PER_ANSWER = {"set-cookie", "cache-control", "last-modified", "vary", "content-l
 
 
 def page_key(request, number):
-    # No Accept header asks for anything, as */* does, and is answered the same (wrk, httpie and
-    # curl differ here): one page, not two computed apart.
+    # No Accept header asks for anything, as */* does, and is answered the same (wrk sends none,
+    # curl */*): one page, not two computed apart.
     accept = request.META.get("HTTP_ACCEPT") or "*/*"
     digest = hashlib.sha256(f"{request.get_full_path()}\n{accept}".encode()).hexdigest()
     return f"page:{number}:{digest}"
