@@ -31,7 +31,7 @@ WATCHED_TABLES = {"kb_position", "kb_voice", "kb_citation", "kb_reason"}
 # handful matches (a scan in no order that stops at the count's limit, or an index's range), and
 # a page; a third of the 30,000 rows or more each table holds. It does not grow with the table.
 READ_AT_MOST = 10_000
-SCANS = {"Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan"}
+SCANS = {"Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan", "Sample Scan"}
 
 _large_kb = synthetic_kb_fixture(
     POSITIONS, analyzed=WATCHED_TABLES | {"kb_jurisdiction", "kb_official", "kb_organization", "kb_source"}
@@ -125,6 +125,45 @@ def test_a_phrase_a_tenth_of_the_positions_have_walks_the_date_index(large_kb):
     sql = queries.captured_queries[-1]["sql"]
     assert 'COALESCE("kb_position"."kb_search_' in sql and too_many_rows_read(sql) == []
     assert [table for table, _ in rows_read(sql)] == ["kb_position"]
+
+
+def counted(text):
+    """(kb.search.page_plan's plan for a page of 101 of the positions `text` finds, the nodes of its
+    one statement's plan that ran, their true number)."""
+    searched = kb_search.search(Position.objects.order_by(*Position._meta.ordering), text)
+    with CaptureQueriesContext(connection) as queries:
+        plan = kb_search.page_plan(searched, 101)
+    (statement,) = [query["sql"] for query in queries.captured_queries]
+    assert "TABLESAMPLE SYSTEM" in statement
+    ran = [node for node in plan_nodes(statement) if node["Actual Loops"]]
+    return plan, ran, searched.count()
+
+
+def test_a_word_most_positions_have_is_counted_on_a_sample_of_blocks_without_its_index(large_kb):
+    plan, ran, matches = counted("said")
+    assert matches > 0.8 * POSITIONS
+    assert "Bitmap Index Scan" not in {node["Node Type"] for node in ran}  # GIN's bitmap of every match
+    samples = [node for node in ran if node["Node Type"] == "Sample Scan"]
+    assert len(samples) == 2 and all(
+        node["Actual Rows"] + node.get("Rows Removed by Filter", 0) < 2000 for node in samples
+    )
+    assert plan.walk and 0.8 * matches <= plan.count <= 1.25 * matches
+
+
+def test_matches_the_sample_cannot_tell_past_1000_beyond_doubt_are_counted_in_the_tables_order(large_kb):
+    """The sample of 3.3% of the blocks is sure past 1,000 matches when they lie in 4 × 1,000 × 3.3%
+    (133) of its blocks: a phrase in a tenth of 30,000 positions has about 100 rows in the sample."""
+    plan, ran, matches = counted(f'"{PHRASE}"')
+    assert 1000 < matches < 0.13 * POSITIONS
+    assert "Bitmap Index Scan" in {node["Node Type"] for node in ran}
+    assert plan.walk and 0.8 * matches <= plan.count <= 1.25 * matches
+
+
+def test_a_surname_is_counted_exactly_where_the_sample_runs(large_kb):
+    surname = Position.objects.exclude(official=None).order_by("pk").values_list("official__name", flat=True)[0]
+    plan, _, matches = counted(surname.split()[-1])
+    assert 0 < matches <= 1000
+    assert plan == kb_search.PagePlan(matches)
 
 
 # --- as_of: the order's index on a day many positions are in force, the range's on a day few are

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import connections
 from django.db.backends.signals import connection_created
 from django.db.models.expressions import RawSQL
+from django.db.models.sql.datastructures import BaseTable
 
 from config.counting import EXACT_COUNT_LIMIT, bounded_count
 from kb.search import query as _query
@@ -109,58 +110,127 @@ def page_plan(queryset, page_size):
     match; walking the order's index instead tests rows until the page is full: page_size / f rows
     for a query that a share f of the rows match. The planners' estimates of f can be off a
     hundredfold (PostgreSQL multiplies a phrase's words' frequencies; SQLite keeps none), so f is
-    measured by the count itself. It reads the matches in the table's physical order (PostgreSQL's
-    blocks, SQLite's rowids) and stops at the 1,001st: the share of the table it went through is
-    the share of the rows it read. Past 1,000 matches that measure is the count's estimate too.
+    measured (`_measure`): by a sample of a large PostgreSQL table's blocks when it shows the matches
+    far past 1,000; otherwise by the count itself, which reads the matches in the table's physical
+    order and stops at the 1,001st, so that the share of the table it went through is the share of
+    the rows it read. Past 1,000 matches either measure is the count's estimate too.
     An order by relevance needs every match scored, and never walks."""
     if any(RELEVANCE in str(term) for term in queryset.query.order_by):
         return PagePlan(bounded_count(queryset))
-    counted, share_read, rows = _count_in_physical_order(queryset)
-    if counted <= EXACT_COUNT_LIMIT:
-        return PagePlan(counted)
+    found, share_read, rows, sampled = _measure(queryset)
+    if found <= EXACT_COUNT_LIMIT and not sampled:
+        return PagePlan(found)
     if not share_read or not rows:  # PostgreSQL before its first ANALYZE
         return PagePlan(bounded_count(queryset))
-    matches = max(EXACT_COUNT_LIMIT + 1, round(counted / share_read))
-    rows_to_fill = page_size * share_read * rows / counted  # page_size / f
+    matches = max(EXACT_COUNT_LIMIT + 1, round(found / share_read))
+    rows_to_fill = page_size * share_read * rows / found  # page_size / f
     if rows_to_fill >= matches:
         return PagePlan(matches)
     return PagePlan(matches, walk_rows=max(EXACT_COUNT_LIMIT, round(WALK_MARGIN * rows_to_fill)))
 
 
-def _count_in_physical_order(queryset):
-    """(matches up to EXACT_COUNT_LIMIT + 1, the share of the table's rows read to find them, its rows).
+def _measure(queryset):
+    """(matches found, the share of the table's rows read to find them, the table's rows, whether
+    they were a sample's); matches that are not a sample's are the first EXACT_COUNT_LIMIT + 1 at most.
 
-    The share is taken from the first match on: blocks before it may hold only rows a rollback or
-    a bulk delete left for vacuum (PostgreSQL), or ids long deleted (SQLite)."""
+    The count's share is taken from the first match on: blocks before it may hold only rows a
+    rollback or a bulk delete left for vacuum (PostgreSQL), or ids long deleted (SQLite)."""
     connection = connections[queryset.db]
+    if connection.vendor == "postgresql":
+        return _measure_on_postgresql(connection, queryset)
     model = queryset.model
     table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)
-    if connection.vendor == "postgresql":
-        located = queryset.order_by().annotate(_row=RawSQL(f"{table}.ctid", [])).values_list("_row")
-        sql, params = located[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
-        statement = (
-            "SELECT count(*), (min(found._row)::text::point)[0], (max(found._row)::text::point)[0], "
-            "(SELECT relpages FROM pg_class WHERE oid = %s::regclass), "
-            f"(SELECT reltuples FROM pg_class WHERE oid = %s::regclass) FROM ({sql}) found"
-        )
-        params = [table, table, *params]
+    # SQLite looks the full-text matches up by rowid, in rowid order. A search alone is counted on
+    # its FTS5 table, which stops at the limit; `pk IN (its matches)` would find them all first.
+    first, last = f"(SELECT min({pk}) FROM {table})", f"(SELECT max({pk}) FROM {table})"
+    alone = _query.only_fts_match(queryset.query.where)
+    if alone is not None:
+        sql, params = f"SELECT rowid AS pk FROM {alone.table} WHERE {alone.table} MATCH %s", [alone.match]
+        sql += f" LIMIT {EXACT_COUNT_LIMIT + 1}"
     else:
-        # SQLite looks the full-text matches up by rowid, in rowid order. A search alone is counted
-        # on its FTS5 table, which stops at the limit; `pk IN (its matches)` would find them all first.
-        first, last = f"(SELECT min({pk}) FROM {table})", f"(SELECT max({pk}) FROM {table})"
-        alone = _query.only_fts_match(queryset.query.where)
-        if alone is not None:
-            sql, params = f"SELECT rowid AS pk FROM {alone.table} WHERE {alone.table} MATCH %s", [alone.match]
-            sql += f" LIMIT {EXACT_COUNT_LIMIT + 1}"
-        else:
-            sql, params = queryset.order_by().values("pk")[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
-        span = f"{last} - {first} + 1"
-        statement = (
-            f"SELECT count(*), min(found.pk) - {first}, max(found.pk) - {first}, {span}, {span} FROM ({sql}) found"
+        sql, params = queryset.order_by().values("pk")[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
+    span = f"{last} - {first} + 1"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*), min(found.pk) - {first}, max(found.pk) - {first}, {span}, {span} FROM ({sql}) found",
+            params,
         )
+        counted, first_found, last_found, extent, rows = cursor.fetchone()
+    return counted, _share_read(counted, first_found, last_found, extent), rows, False
+
+
+def _share_read(counted, first_found, last_found, extent):
+    """The share of a table of `extent` (pages or keys) from its first match on that a count read."""
+    if not counted or not extent or extent <= 0:
+        return None
+    return min(1.0, (last_found - first_found + 1) / max(1, extent - first_found))
+
+
+# PostgreSQL's sample of a large table's blocks (`_measure_on_postgresql`).
+SAMPLE_ROWS = 1000
+SAMPLE_MIN_ROWS = 20 * SAMPLE_ROWS
+SURE_BLOCKS, SURE_FACTOR = 20, 4
+
+
+class _SampledTable(BaseTable):
+    """The query's own table, read as PostgreSQL's TABLESAMPLE SYSTEM of `percent` (SQL and params)
+    of its blocks. REPEATABLE: the same blocks every time for the same table."""
+
+    def __init__(self, table_name, alias, percent):
+        super().__init__(table_name, alias)
+        self.percent = percent
+
+    def as_sql(self, compiler, connection):
+        sql, params = super().as_sql(compiler, connection)
+        percent_sql, percent_params = self.percent
+        return f"{sql} TABLESAMPLE SYSTEM ({percent_sql}) REPEATABLE (0)", [*params, *percent_params]
+
+
+def _measure_on_postgresql(connection, queryset):
+    """_measure on PostgreSQL: a sample of the blocks first, then the count in physical order if
+    the sample does not settle it. One statement: PostgreSQL runs the count's subquery only when
+    its CASE asks for it.
+
+    The count's GIN bitmap holds every candidate before it reads its first row (about 6 ms for the
+    22,800 of 200,000 positions with "refused" and "sign"). A sample of about SAMPLE_ROWS rows in
+    whole blocks, on tables of SAMPLE_MIN_ROWS rows or more, takes about 2 ms. It settles the count
+    when it shows more than EXACT_COUNT_LIMIT matches beyond doubt. At most EXACT_COUNT_LIMIT
+    matches lie in at most as many blocks, so a sample of a share p of the blocks expects at most
+    EXACT_COUNT_LIMIT × p of them; SURE_FACTOR times that many sampled blocks with a match, and
+    SURE_BLOCKS at least, happen by chance with a probability under one in a million (Chernoff's
+    bound). The sample's share is then the estimate. Matches crowded into a few blocks fill a few
+    of the sample's blocks at most, and leave the count to read them."""
+    table = connection.ops.quote_name(queryset.model._meta.db_table)
+    percent = (
+        "(SELECT CASE WHEN reltuples >= %s THEN 100.0 * %s / reltuples ELSE 0 END "
+        "FROM pg_class WHERE oid = %s::regclass)",
+        [SAMPLE_MIN_ROWS, SAMPLE_ROWS, table],
+    )
+    percent_sql, percent_params = percent
+    located = queryset.order_by().annotate(_row=RawSQL(f"{table}.ctid", [])).values_list("_row")
+    counted_sql, counted_params = located[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
+    sample = located.query.clone()
+    alias = sample.get_initial_alias()
+    sample.alias_map[alias] = _SampledTable(sample.alias_map[alias].table_name, alias, percent)
+    sampled_sql, sampled_params = sample.sql_with_params()
+    block = "(found._row::text::point)[0]"
+    statement = (
+        "SELECT sample.sampled, sample.hits, CASE WHEN sample.hit_blocks < greatest(%s, %s * sample.percent / 100) "
+        f"THEN (SELECT ARRAY[count(*), min({block}), max({block})] FROM ({counted_sql}) found) END, "
+        "(SELECT relpages FROM pg_class WHERE oid = %s::regclass), "
+        "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass) "
+        f"FROM (SELECT {percent_sql} AS percent, "
+        f"(SELECT count(*) FROM {table} TABLESAMPLE SYSTEM ({percent_sql}) REPEATABLE (0)) AS sampled, "
+        f"count(*) AS hits, count(DISTINCT {block}) AS hit_blocks FROM ({sampled_sql}) found) sample"
+    )
+    params = [SURE_BLOCKS, SURE_FACTOR * EXACT_COUNT_LIMIT, *counted_params, table, table]
+    params += [*percent_params, *percent_params, *sampled_params]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        counted, first_found, last_found, extent, rows = cursor.fetchone()
-    if not counted or not extent or extent <= 0 or not rows or rows <= 0:
-        return counted, None, None
-    return counted, min(1.0, (last_found - first_found + 1) / max(1, extent - first_found)), rows
+        sampled, hits, counted, pages, rows = cursor.fetchone()
+    if counted is None:
+        return hits, sampled / rows, rows, True
+    counted, first_found, last_found = counted
+    counted = int(counted)
+    share = _share_read(counted, first_found, last_found, pages) if rows and rows > 0 else None
+    return counted, share, rows, False
