@@ -215,21 +215,19 @@ def _measure_on_postgresql(connection, queryset):
     sampled_sql, sampled_params = sample.sql_with_params()
     block = "(found._row::text::point)[0]"
     statement = (
-        "SELECT sample.sampled, sample.hits, CASE WHEN sample.hit_blocks < greatest(%s, %s * sample.percent / 100) "
+        "SELECT sample.hits, CASE WHEN sample.hit_blocks < greatest(%s, %s * sample.percent / 100) "
         f"THEN (SELECT ARRAY[count(*), min({block}), max({block})] FROM ({counted_sql}) found) END, "
         "(SELECT relpages FROM pg_class WHERE oid = %s::regclass), "
         "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass) "
-        f"FROM (SELECT {percent_sql} AS percent, "
-        f"(SELECT count(*) FROM {table} TABLESAMPLE SYSTEM ({percent_sql}) REPEATABLE (0)) AS sampled, "
-        f"count(*) AS hits, count(DISTINCT {block}) AS hit_blocks FROM ({sampled_sql}) found) sample"
+        f"FROM (SELECT {percent_sql} AS percent, count(*) AS hits, count(DISTINCT {block}) AS hit_blocks "
+        f"FROM ({sampled_sql}) found) sample"
     )
-    params = [SURE_BLOCKS, SURE_FACTOR * EXACT_COUNT_LIMIT, *counted_params, table, table]
-    params += [*percent_params, *percent_params, *sampled_params]
+    params = [SURE_BLOCKS, SURE_FACTOR * EXACT_COUNT_LIMIT, *counted_params, table, table, *percent_params]
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        sampled, hits, counted, pages, rows = cursor.fetchone()
-    if counted is None:
-        return hits, sampled / rows, rows, True
+        cursor.execute(statement, [*params, *sampled_params])
+        hits, counted, pages, rows = cursor.fetchone()
+    if counted is None:  # a sample of a share p of the blocks holds about p × rows = SAMPLE_ROWS rows
+        return hits, SAMPLE_ROWS / rows, rows, True
     counted, first_found, last_found = counted
     counted = int(counted)
     share = _share_read(counted, first_found, last_found, pages) if rows and rows > 0 else None
