@@ -165,7 +165,7 @@ def test_the_sample_reads_the_positions_table_alone_beside_a_filter_on_a_joined_
 
 def test_matches_the_sample_cannot_tell_past_1000_beyond_doubt_are_counted_in_the_tables_order(large_kb):
     """The sample of 3.3% of the blocks is sure past 1,000 matches when they lie in 4 × 1,000 × 3.3%
-    (133) of its blocks: a phrase in a tenth of 30,000 positions has about 100 rows in the sample."""
+    (133) of its blocks: a phrase in a tenth of the positions is in about 100 of its 1,000 rows."""
     plan, ran, matches = counted(f'"{PHRASE}"')
     assert 1000 < matches < 0.13 * POSITIONS
     assert "Bitmap Index Scan" in {node["Node Type"] for node in ran}

@@ -193,7 +193,7 @@ def _measure_on_postgresql(connection, queryset):
 
     The count's GIN bitmap holds every candidate before it reads its first row (about 6 ms for the
     22,800 of 200,000 positions with "refused" and "sign"). A sample of about SAMPLE_ROWS rows in
-    whole blocks, on tables of SAMPLE_MIN_ROWS rows or more, takes about 2 ms. It settles the count
+    whole blocks, on tables of SAMPLE_MIN_ROWS rows or more, takes about 1.5 ms. It settles the count
     when it shows more than EXACT_COUNT_LIMIT matches beyond doubt. At most EXACT_COUNT_LIMIT
     matches lie in at most as many blocks, so a sample of a share p of the blocks expects at most
     EXACT_COUNT_LIMIT × p of them; SURE_FACTOR times that many sampled blocks with a match, and
