@@ -173,17 +173,16 @@ SURE_BLOCKS, SURE_FACTOR = 20, 4
 
 
 class _SampledTable(BaseTable):
-    """The query's own table, read as PostgreSQL's TABLESAMPLE SYSTEM of `percent` (SQL and params)
-    of its blocks. REPEATABLE: the same blocks every time for the same table."""
+    """The query's own table, read as PostgreSQL's TABLESAMPLE SYSTEM of a percentage (SQL and its
+    params) of its blocks. REPEATABLE: the same blocks every time for the same table."""
 
-    def __init__(self, table_name, alias, percent):
+    def __init__(self, table_name, alias, percent_sql, percent_params):
         super().__init__(table_name, alias)
-        self.percent = percent
+        self.percent_sql, self.percent_params = percent_sql, percent_params
 
     def as_sql(self, compiler, connection):
         sql, params = super().as_sql(compiler, connection)
-        percent_sql, percent_params = self.percent
-        return f"{sql} TABLESAMPLE SYSTEM ({percent_sql}) REPEATABLE (0)", [*params, *percent_params]
+        return f"{sql} TABLESAMPLE SYSTEM ({self.percent_sql}) REPEATABLE (0)", [*params, *self.percent_params]
 
 
 def _measure_on_postgresql(connection, queryset):
@@ -193,25 +192,25 @@ def _measure_on_postgresql(connection, queryset):
 
     The count's GIN bitmap holds every candidate before it reads its first row (about 6 ms for the
     22,800 of 200,000 positions with "refused" and "sign"). A sample of about SAMPLE_ROWS rows in
-    whole blocks, on tables of SAMPLE_MIN_ROWS rows or more, takes about 1.5 ms. It settles the count
+    whole blocks, on tables of SAMPLE_MIN_ROWS rows or more, takes about 1.5 ms to scan. It settles the count
     when it shows more than EXACT_COUNT_LIMIT matches beyond doubt. At most EXACT_COUNT_LIMIT
     matches lie in at most as many blocks, so a sample of a share p of the blocks expects at most
-    EXACT_COUNT_LIMIT × p of them; SURE_FACTOR times that many sampled blocks with a match, and
-    SURE_BLOCKS at least, happen by chance with a probability under one in a million (Chernoff's
-    bound). The sample's share is then the estimate. Matches crowded into a few blocks fill a few
+    EXACT_COUNT_LIMIT × p of them, each sampled on its own. SURE_FACTOR times that many sampled
+    blocks with a match, and SURE_BLOCKS at least, happen by chance with a probability under one in
+    a million: the binomial tail is at worst 3 × 10⁻⁷, at p = 0.5% (a table of 200,000 rows). The
+    sample's share is then the estimate. Matches crowded into a few blocks fill a few
     of the sample's blocks at most, and leave the count to read them."""
     table = connection.ops.quote_name(queryset.model._meta.db_table)
-    percent = (
+    percent_sql = (
         "(SELECT CASE WHEN reltuples >= %s THEN 100.0 * %s / reltuples ELSE 0 END "
-        "FROM pg_class WHERE oid = %s::regclass)",
-        [SAMPLE_MIN_ROWS, SAMPLE_ROWS, table],
+        "FROM pg_class WHERE oid = %s::regclass)"
     )
-    percent_sql, percent_params = percent
+    percent_params = [SAMPLE_MIN_ROWS, SAMPLE_ROWS, table]
     located = queryset.order_by().annotate(_row=RawSQL(f"{table}.ctid", [])).values_list("_row")
     counted_sql, counted_params = located[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
     sample = located.query.clone()
     alias = sample.get_initial_alias()
-    sample.alias_map[alias] = _SampledTable(sample.alias_map[alias].table_name, alias, percent)
+    sample.alias_map[alias] = _SampledTable(sample.alias_map[alias].table_name, alias, percent_sql, percent_params)
     sampled_sql, sampled_params = sample.sql_with_params()
     block = "(found._row::text::point)[0]"
     statement = (
